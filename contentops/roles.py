@@ -1,0 +1,64 @@
+"""The three groups people work in, and what each may do.
+
+ROLES is what the groups hold now. Each data migration that changes them passes
+its own frozen copy to `sync_roles`, so old migrations keep meaning what they meant.
+"""
+
+from django.db import migrations
+
+MODERATORS = "Moderators"
+EDITORS = "Editors"
+STAFF_VIEWERS = "Staff viewers"
+
+CONTENT_MODELS = [
+    ("personas", "persona"),
+    ("videos", "video"),
+    ("videos", "task"),
+    ("videos", "artifact"),
+    ("safety", "safetyreport"),
+    ("publishing", "publishreceipt"),
+]
+
+_VIEW_ALL = [f"{app}.view_{model}" for app, model in CONTENT_MODELS]
+
+ROLES: dict[str, list[str]] = {
+    MODERATORS: _VIEW_ALL + ["safety.change_safetyreport"],
+    EDITORS: _VIEW_ALL
+    + [
+        "videos.change_video",
+        "videos.add_task",
+        "publishing.add_publishreceipt",
+    ],
+    STAFF_VIEWERS: _VIEW_ALL,
+}
+
+
+def sync_roles(roles: dict[str, list[str]]) -> migrations.RunPython:
+    """A migration step: create the groups, each with exactly `roles[group]`."""
+
+    def forwards(apps, schema_editor):
+        _sync(apps, roles)
+
+    return migrations.RunPython(forwards, migrations.RunPython.noop)
+
+
+def _sync(apps, roles):
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after migrate; a data migration needs them now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for group_name, codes in roles.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        permissions = []
+        for code in codes:
+            app_label, codename = code.split(".")
+            permissions.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(permissions)

@@ -1,0 +1,88 @@
+"""The one place tests make rows. Factories go through the models, so
+versioned saves, constraints and history triggers all run as in production."""
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from personas.models import Persona
+from publishing.models import PublishReceipt, PublishStatus
+from safety.models import SafetyReport
+from videos.models import Artifact, ArtifactKind, Task, TaskStatus, TaskType, Video, VideoStatus
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class PersonaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Persona
+
+    name = factory.Sequence(lambda n: f"Persona {n}")
+    tone_profile = factory.LazyFunction(lambda: {"voice": "warm", "pace": "brisk"})
+
+
+class VideoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Video
+
+    persona = factory.SubFactory(PersonaFactory)
+    title = factory.Sequence(lambda n: f"Video {n}")
+    status = VideoStatus.DRAFT
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Task
+
+    video = factory.SubFactory(VideoFactory)
+    type = TaskType.SCRIPT
+    status = TaskStatus.QUEUED
+    payload = factory.LazyFunction(dict)
+
+
+class ArtifactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Artifact
+
+    video = factory.SubFactory(VideoFactory)
+    kind = ArtifactKind.SCRIPT
+    s3_path = factory.Sequence(lambda n: f"s3://contentops/videos/{n}/script.txt")
+
+
+class SafetyReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SafetyReport
+
+    task = factory.SubFactory(TaskFactory, type=TaskType.SAFETY_CHECK)
+    score = 0.2
+    issues = factory.LazyFunction(
+        lambda: [{"category": "violence", "severity": "low", "message": "cartoon fight"}]
+    )
+    requires_human_review = False
+
+
+class PublishReceiptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PublishReceipt
+
+    video = factory.SubFactory(VideoFactory)
+    channel = "youtube"
+    status = PublishStatus.PENDING
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    is_staff = True
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def groups(self, create, names, **kwargs):
+        if create and names:
+            self.groups.set(Group.objects.filter(name__in=names))
+        if create:
+            self.save()

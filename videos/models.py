@@ -1,0 +1,137 @@
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+from contentops.db import SeedNow, SeedUUID
+from contentops.history import tracked
+from contentops.locking import VersionedModel, state_version_trigger
+from contentops.vocabulary import check_in
+
+
+class VideoStatus(models.TextChoices):
+    DRAFT = "draft"
+    PRODUCING = "producing"
+    IN_REVIEW = "in_review", "In review"
+    READY = "ready"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    FAILED = "failed"
+    ARCHIVED = "archived"
+
+
+class TaskType(models.TextChoices):
+    SCRIPT = "script"
+    AUDIO = "audio"
+    RENDER = "render"
+    THUMBNAIL = "thumbnail"
+    SAFETY_CHECK = "safety_check", "Safety check"
+    PUBLISH = "publish"
+
+
+class TaskStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class ArtifactKind(models.TextChoices):
+    SCRIPT = "script"
+    RENDER = "render"
+    THUMBNAIL = "thumbnail"
+    AUDIO = "audio"
+
+
+@tracked()
+class Video(VersionedModel):
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, db_default=SeedUUID(), db_column="video_id"
+    )
+    persona = models.ForeignKey(
+        "personas.Persona", models.PROTECT, null=True, db_column="persona_id", db_index=False
+    )
+    title = models.TextField(null=True)
+    status = models.TextField(choices=VideoStatus, default=VideoStatus.DRAFT, null=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, db_default=SeedNow(), null=True, editable=False
+    )
+
+    class Meta:
+        db_table = "videos"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["state_version"], name="idx_videos_state_version"),
+            models.Index(fields=["persona"], name="videos_persona_id_idx"),
+            models.Index(fields=["-created_at"], name="videos_created_at_idx"),
+            models.Index(fields=["status", "-created_at"], name="videos_status_created_idx"),
+        ]
+        constraints = [check_in("status", VideoStatus, name="videos_status_valid")]
+        triggers = [state_version_trigger("persona_id", "title", "status", "published_at")]
+
+    def __str__(self):
+        return self.title or f"Untitled video {self.pk}"
+
+
+@tracked()
+class Task(VersionedModel):
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, db_default=SeedUUID(), db_column="task_id"
+    )
+    video = models.ForeignKey(
+        Video, models.PROTECT, null=True, blank=True, db_column="video_id", db_index=False
+    )
+    type = models.TextField(choices=TaskType, null=True)
+    payload = models.JSONField(null=True, blank=True)
+    status = models.TextField(choices=TaskStatus, default=TaskStatus.QUEUED, null=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, db_default=SeedNow(), null=True, editable=False
+    )
+
+    class Meta:
+        db_table = "tasks"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["state_version"], name="idx_tasks_state_version"),
+            models.Index(fields=["status"], name="idx_tasks_status"),
+            models.Index(fields=["video", "created_at"], name="tasks_video_created_idx"),
+            models.Index(fields=["-created_at"], name="tasks_created_at_idx"),
+        ]
+        constraints = [
+            check_in("type", TaskType, name="tasks_type_valid"),
+            check_in("status", TaskStatus, name="tasks_status_valid"),
+        ]
+        triggers = [state_version_trigger("video_id", "type", "payload", "status")]
+
+    def __str__(self):
+        return f"{self.get_type_display() or 'task'} {str(self.pk)[:8]}"
+
+
+@tracked()
+class Artifact(models.Model):
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, db_default=SeedUUID(), db_column="artifact_id"
+    )
+    video = models.ForeignKey(
+        Video, models.PROTECT, null=True, db_column="video_id", db_index=False
+    )
+    s3_path = models.TextField(null=True)
+    kind = models.TextField(choices=ArtifactKind, null=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, db_default=SeedNow(), null=True, editable=False
+    )
+
+    class Meta:
+        db_table = "artifacts"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["video", "kind"], name="artifacts_video_kind_idx"),
+            models.Index(fields=["-created_at"], name="artifacts_created_at_idx"),
+        ]
+        constraints = [check_in("kind", ArtifactKind, name="artifacts_kind_valid")]
+
+    def __str__(self):
+        return f"{self.get_kind_display() or 'artifact'} {str(self.pk)[:8]}"
