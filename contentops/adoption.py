@@ -27,7 +27,7 @@ def require_valid_rows(table: str, column: str, valid_sql: str, rule: str):
             found = ", ".join(f"{value!r} ({count} rows)" for value, count in bad)
             raise UnadoptableRows(
                 f"Cannot adopt {table}: {column} {rule}, but the table holds {found}. "
-                f"Fix those rows with SQL, then run migrate again; nothing was changed."
+                f"Fix those rows with SQL, then run migrate again; this step changed nothing."
             )
 
     return migrations.RunPython(check, migrations.RunPython.noop, elidable=False)

@@ -5,6 +5,20 @@ from contentops.roles import EDITORS, MODERATORS, STAFF_VIEWERS
 from tests.factories import UserFactory
 
 
+@pytest.fixture(autouse=True)
+def plain_http(settings):
+    """Tests talk plain HTTP to the test client and live_server; production
+    settings (DEBUG off) would redirect to HTTPS and keep cookies HTTPS-only."""
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    # Production serves hashed files after collectstatic; tests serve the sources.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def admin_user(db):
     return UserFactory(username="admin", is_superuser=True)
@@ -39,3 +53,30 @@ def client_for(client):
 @pytest.fixture
 def roles_exist(db):
     assert Group.objects.filter(name__in=[MODERATORS, EDITORS, STAFF_VIEWERS]).count() == 3
+
+
+@pytest.fixture
+def pipeline_db(transactional_db):
+    """Open psycopg connections to the test database, as a pipeline service would:
+    autocommit, plain SQL, no Django. Closed at the end of the test."""
+    import psycopg
+    from django.db import connection
+
+    opened = []
+
+    def connect():
+        settings = connection.settings_dict
+        raw = psycopg.connect(
+            host=settings["HOST"],
+            port=settings["PORT"] or 5432,
+            user=settings["USER"],
+            password=settings["PASSWORD"],
+            dbname=settings["NAME"],
+            autocommit=True,
+        )
+        opened.append(raw)
+        return raw
+
+    yield connect
+    for raw in opened:
+        raw.close()
