@@ -36,7 +36,8 @@ class PrettyJSONField(forms.JSONField):
 
     def validate(self, value):
         super().validate(value)
-        if value not in self.empty_values and self.shape:
+        # Only a blank field means "no document": {} where a list belongs is the wrong shape.
+        if value is not None and self.shape:
             self.shape(value)
 
     def prepare_value(self, value):
@@ -53,11 +54,15 @@ def json_object(value) -> None:
 
 
 def _type_name(value) -> str:
-    return {
-        dict: "an object",
-        list: "a list",
-        str: "a string",
-        bool: "true/false",
-        int: "a number",
-        float: "a number",
-    }.get(type(value), "null")
+    # isinstance, not type(): forms.JSONField decodes strings to JSONString, and
+    # bool is an int.
+    for kind, name in (
+        (dict, "an object"),
+        (list, "a list"),
+        (str, "a string"),
+        (bool, "true/false"),
+        ((int, float), "a number"),
+    ):
+        if isinstance(value, kind):
+            return name
+    return "null"
