@@ -28,4 +28,6 @@ def validate_issues(value) -> None:
         if evidence is not None and not isinstance(evidence, (dict, list)):
             problems.append(f"issue {number} has evidence that is not an object or list")
     if problems:
-        raise ValidationError("; ".join(problems).capitalize() + ".", code="shape")
+        # Not str.capitalize(): it would lowercase the values the message quotes.
+        text = "; ".join(problems)
+        raise ValidationError(text[0].upper() + text[1:] + ".", code="shape")
