@@ -1,0 +1,226 @@
+"""JSON documents in admin forms: bad input is a form error, never a 500;
+unknown keys from the pipeline survive a save; documents are shown indented."""
+
+import json
+from html import unescape
+
+import pytest
+
+from personas.models import Persona
+from safety.models import SafetyReport
+from tests.factories import PersonaFactory, SafetyReportFactory, TaskFactory
+from videos.models import Task
+
+MALFORMED = '{"a": '
+
+
+@pytest.fixture
+def browser(admin_user, client_for):
+    return client_for(admin_user)
+
+
+def persona_data(persona, **changes):
+    return {"name": persona.name, "tone_profile": json.dumps(persona.tone_profile)} | changes
+
+
+def task_data(task, **changes):
+    return {
+        "video": task.video_id,
+        "type": task.type,
+        "status": task.status,
+        "payload": json.dumps(task.payload),
+        "loaded_version": task.state_version,
+    } | changes
+
+
+def report_data(report, **changes):
+    return {
+        "task": report.task_id,
+        "score": report.score,
+        "requires_human_review": "on" if report.requires_human_review else "",
+        "issues": json.dumps(report.issues),
+    } | changes
+
+
+def change_url(obj):
+    opts = obj._meta
+    return f"/admin/{opts.app_label}/{opts.model_name}/{obj.pk}/change/"
+
+
+def post(browser, obj, data):
+    response = browser.post(change_url(obj), data)
+    assert response.status_code == 200, "the form should be re-shown with its errors"
+    return response.context["adminform"].form
+
+
+def saved(browser, obj, data):
+    response = browser.post(change_url(obj), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    return type(obj).objects.get(pk=obj.pk)
+
+
+def test_malformed_tone_profile_is_a_form_error_and_nothing_is_saved(browser):
+    persona = PersonaFactory(name="Ada")
+    form = post(browser, persona, persona_data(persona, name="Changed", tone_profile=MALFORMED))
+    assert form.errors["tone_profile"] == [
+        "This is not valid JSON: Expecting value at line 1, column 7."
+    ]
+    assert Persona.objects.get(pk=persona.pk).name == "Ada"
+
+
+def test_malformed_task_payload_is_a_form_error_and_nothing_is_saved(browser):
+    task = TaskFactory(payload={"prompt": "before"})
+    form = post(browser, task, task_data(task, payload=MALFORMED, status="failed"))
+    assert "This is not valid JSON" in form.errors["payload"][0]
+    stored = Task.objects.get(pk=task.pk)
+    assert (stored.payload, stored.status, stored.state_version) == (
+        {"prompt": "before"},
+        "queued",
+        0,
+    )
+
+
+def test_malformed_issues_are_a_form_error_and_nothing_is_saved(browser):
+    report = SafetyReportFactory(score=0.2)
+    form = post(browser, report, report_data(report, issues=MALFORMED, score="0.9"))
+    assert "This is not valid JSON" in form.errors["issues"][0]
+    assert SafetyReport.objects.get(pk=report.pk).score == 0.2
+
+
+def test_malformed_json_is_shown_back_as_typed(browser):
+    persona = PersonaFactory()
+    response = browser.post(change_url(persona), persona_data(persona, tone_profile=MALFORMED))
+    assert f">\n{MALFORMED}</textarea>" in unescape(response.content.decode())
+
+
+@pytest.mark.parametrize(
+    ("issues", "message"),
+    [
+        ({"category": "violence"}, "Issues must be a JSON list of objects ([{…}, …])."),
+        ({}, "Issues must be a JSON list of objects ([{…}, …])."),
+        (["violence"], "Issue 1 is not an object."),
+        ([{"category": "violence"}], "Issue 1 has no severity."),
+        ([{"severity": "low"}], "Issue 1 has no category."),
+        (
+            [{"category": "violence", "severity": "extreme"}],
+            "Issue 1 has severity 'extreme', not one of low, medium, high, critical.",
+        ),
+        (
+            [{"category": "violence", "severity": "High"}],
+            "Issue 1 has severity 'High', not one of low, medium, high, critical.",
+        ),
+        (
+            [{"category": "violence", "severity": "low", "evidence": "frame 3"}],
+            "Issue 1 has evidence that is not an object or list.",
+        ),
+    ],
+)
+def test_issues_of_the_wrong_shape_are_a_form_error(browser, issues, message):
+    report = SafetyReportFactory()
+    before = report.issues
+    form = post(browser, report, report_data(report, issues=json.dumps(issues)))
+    assert form.errors["issues"] == [message]
+    assert SafetyReport.objects.get(pk=report.pk).issues == before
+
+
+def test_every_problem_in_the_issues_is_named_at_once(browser):
+    report = SafetyReportFactory()
+    issues = [{"category": "violence", "severity": "low"}, {}, {"category": "x", "severity": "?"}]
+    form = post(browser, report, report_data(report, issues=json.dumps(issues)))
+    assert form.errors["issues"] == [
+        "Issue 2 has no category; issue 2 has no severity; "
+        "issue 3 has severity '?', not one of low, medium, high, critical."
+    ]
+
+
+@pytest.mark.parametrize("profile", ['["warm", "brisk"]', "[]"])
+def test_tone_profile_that_is_not_an_object_is_a_form_error(browser, profile):
+    persona = PersonaFactory(tone_profile={"voice": "warm"})
+    form = post(browser, persona, persona_data(persona, tone_profile=profile))
+    assert form.errors["tone_profile"] == ["Expected a JSON object ({…}), got a list."]
+    assert Persona.objects.get(pk=persona.pk).tone_profile == {"voice": "warm"}
+
+
+@pytest.mark.parametrize(
+    ("payload", "got"),
+    [('"render it"', "a string"), ("[1]", "a list"), ("3", "a number"), ("true", "true/false")],
+)
+def test_task_payload_that_is_not_an_object_is_a_form_error_naming_what_it_got(
+    browser, payload, got
+):
+    task = TaskFactory()
+    form = post(browser, task, task_data(task, payload=payload))
+    assert form.errors["payload"] == [f"Expected a JSON object ({{…}}), got {got}."]
+
+
+def test_unknown_keys_in_tone_profile_are_saved_and_kept(browser):
+    persona = PersonaFactory()
+    profile = {"voice": "calm", "x_pipeline": {"model": "tts-9", "weights": [0.2, 0.8]}}
+    stored = saved(browser, persona, persona_data(persona, tone_profile=json.dumps(profile)))
+    assert stored.tone_profile == profile
+
+
+def test_unknown_keys_in_issues_are_saved_and_kept(browser):
+    report = SafetyReportFactory()
+    issues = [
+        {
+            "category": "violence",
+            "severity": "high",
+            "message": "fight scene",
+            "evidence": {"artifact": "render", "start": 12.5, "end": 14.0, "frame_hash": "ab"},
+            "detector": "vision-v3",
+        }
+    ]
+    stored = saved(browser, report, report_data(report, issues=json.dumps(issues)))
+    assert stored.issues == issues
+
+
+def test_unknown_keys_in_task_payload_are_saved_and_kept(browser):
+    task = TaskFactory(payload={})
+    payload = {"prompt": "a cat", "x_retry": {"attempt": 2}}
+    stored = saved(browser, task, task_data(task, payload=json.dumps(payload)))
+    assert stored.payload == payload
+
+
+def test_empty_documents_of_the_right_shape_are_saved(browser):
+    report = SafetyReportFactory()
+    assert saved(browser, report, report_data(report, issues="[]")).issues == []
+    persona = PersonaFactory()
+    assert saved(browser, persona, persona_data(persona, tone_profile="{}")).tone_profile == {}
+
+
+def test_blank_json_field_saves_no_document(browser):
+    persona = PersonaFactory()
+    assert saved(browser, persona, persona_data(persona, tone_profile="")).tone_profile is None
+
+
+@pytest.mark.parametrize("score", ["1.5", "-0.1"])
+def test_score_outside_zero_to_one_is_a_form_error(browser, score):
+    report = SafetyReportFactory(score=0.2)
+    form = post(browser, report, report_data(report, score=score))
+    assert form.non_field_errors() == ["The score must be between 0 and 1."]
+    assert SafetyReport.objects.get(pk=report.pk).score == 0.2
+
+
+@pytest.mark.parametrize("score", ["0", "1"])
+def test_score_at_the_bounds_is_saved(browser, score):
+    report = SafetyReportFactory(score=0.2)
+    assert saved(browser, report, report_data(report, score=score)).score == float(score)
+
+
+@pytest.mark.parametrize(
+    ("factory", "field"),
+    [
+        (lambda: PersonaFactory(tone_profile={"voice": "warm", "pace": "brisk"}), "tone_profile"),
+        (lambda: TaskFactory(payload={"voice": "warm", "pace": "brisk"}), "payload"),
+        (
+            lambda: SafetyReportFactory(issues=[{"category": "violence", "severity": "low"}]),
+            "issues",
+        ),
+    ],
+)
+def test_json_is_shown_indented_on_the_change_page(browser, factory, field):
+    obj = factory()
+    stored = getattr(type(obj).objects.get(pk=obj.pk), field)  # in jsonb's key order
+    page = unescape(browser.get(change_url(obj)).content.decode())
+    assert json.dumps(stored, indent=2) in page
