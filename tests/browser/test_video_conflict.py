@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -22,7 +24,13 @@ def test_second_editor_saving_a_stale_video_sees_the_conflict_and_can_save_delib
 ):
     alice = UserFactory(username="alice", groups=[EDITORS])
     bob = UserFactory(username="bob", groups=[EDITORS])
-    video = VideoFactory(title="Ten facts about octopuses", status=VideoStatus.DRAFT)
+    # Fixed names and key, so the screenshot only changes when the page does.
+    video = VideoFactory(
+        id=uuid.UUID("0c7f5e2a-4b1d-4e8a-9f3c-2d6b8a1e5f40"),
+        persona__name="Ocean Explainers",
+        title="Ten facts about octopuses",
+        status=VideoStatus.DRAFT,
+    )
     alice_page = login(new_context(), alice)
     bob_page = login(new_context(), bob)
     open_change_page(alice_page, video)
