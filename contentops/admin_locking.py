@@ -64,6 +64,12 @@ class VersionedModelForm(forms.ModelForm):
         self.instance.state_version = loaded
         return cleaned
 
+    def _post_clean(self):
+        # On a conflict the instance keeps the database's values, so the page
+        # around the form (heading, breadcrumbs) shows the row as it now is.
+        if self.conflict is None:
+            super()._post_clean()
+
     def _current_row(self):
         model = type(self.instance)
         rows = model._base_manager.using(router.db_for_write(model)).filter(pk=self.instance.pk)

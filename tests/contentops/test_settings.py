@@ -10,7 +10,10 @@ PRODUCTION_KEY = "k7#Qe9!vT2@pL5$wZ8^rN3&yB6*hJ4(mX1)cF0_sD9-gU7+aE2=iO5"
 
 
 def manage(*args, env):
-    base = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    # A fresh process, as a deployment would start it: none of the test run's
+    # own switches (DJANGO_ALLOW_ASYNC_UNSAFE would fail check --deploy).
+    dropped = ("DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    base = {k: v for k, v in os.environ.items() if k not in dropped}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
