@@ -1,7 +1,9 @@
 """The three groups people work in, and what each may do.
 
-ROLES is what the groups hold now. Each data migration that changes them passes
-its own frozen copy to `sync_roles`, so old migrations keep meaning what they meant.
+ROLES is what the groups hold now. The first data migration creates the groups
+with `sync_roles`; each later one adds what its feature needs with `grant_roles`.
+Both take a frozen copy, so old migrations keep meaning what they meant; a test
+checks that the migrated groups hold exactly ROLES.
 """
 
 from django.db import migrations
@@ -37,12 +39,21 @@ def sync_roles(roles: dict[str, list[str]]) -> migrations.RunPython:
     """A migration step: create the groups, each with exactly `roles[group]`."""
 
     def forwards(apps, schema_editor):
-        _sync(apps, roles)
+        _sync(apps, roles, replace=True)
 
     return migrations.RunPython(forwards, migrations.RunPython.noop)
 
 
-def _sync(apps, roles):
+def grant_roles(additions: dict[str, list[str]]) -> migrations.RunPython:
+    """A migration step: add `additions[group]` to each group (created if missing)."""
+
+    def forwards(apps, schema_editor):
+        _sync(apps, additions, replace=False)
+
+    return migrations.RunPython(forwards, migrations.RunPython.noop)
+
+
+def _sync(apps, roles, replace=True):
     from django.contrib.auth.management import create_permissions
 
     # Permissions are normally created after migrate; a data migration needs them now.
@@ -61,4 +72,7 @@ def _sync(apps, roles):
             permissions.append(
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)
             )
-        group.permissions.set(permissions)
+        if replace:
+            group.permissions.set(permissions)
+        else:
+            group.permissions.add(*permissions)
