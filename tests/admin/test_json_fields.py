@@ -8,6 +8,7 @@ import pytest
 
 from personas.models import Persona
 from safety.models import SafetyReport
+from tests.admin.pages import change_url, persona_data, report_data, task_data
 from tests.factories import PersonaFactory, SafetyReportFactory, TaskFactory
 from videos.models import Task
 
@@ -17,34 +18,6 @@ MALFORMED = '{"a": '
 @pytest.fixture
 def browser(admin_user, client_for):
     return client_for(admin_user)
-
-
-def persona_data(persona, **changes):
-    return {"name": persona.name, "tone_profile": json.dumps(persona.tone_profile)} | changes
-
-
-def task_data(task, **changes):
-    return {
-        "video": task.video_id,
-        "type": task.type,
-        "status": task.status,
-        "payload": json.dumps(task.payload),
-        "loaded_version": task.state_version,
-    } | changes
-
-
-def report_data(report, **changes):
-    return {
-        "task": report.task_id,
-        "score": report.score,
-        "requires_human_review": "on" if report.requires_human_review else "",
-        "issues": json.dumps(report.issues),
-    } | changes
-
-
-def change_url(obj):
-    opts = obj._meta
-    return f"/admin/{opts.app_label}/{opts.model_name}/{obj.pk}/change/"
 
 
 def post(browser, obj, data):
