@@ -1,0 +1,533 @@
+"""The demo data behind `manage.py seed_demo`: personas, videos in every status,
+their tasks, real media files in S3, safety reports, publish receipts, and one
+user per role.
+
+What to create is data, in `demo_media/catalogue.json`; this module turns it
+into rows through the models. Seeding is idempotent: demo personas and videos
+have fixed UUIDs, and when they are present the catalogue is reused (media S3
+lost is uploaded again) and only the users are brought back to their roles and
+password.
+"""
+
+import functools
+import io
+import json
+import math
+import struct
+import sys
+import uuid
+import wave
+import zlib
+from array import array
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pghistory
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.utils import timezone
+
+from contentops.roles import EDITORS, MODERATORS, STAFF_VIEWERS
+from personas.models import Persona
+from publishing.models import PublishReceipt, PublishStatus
+from safety.models import SafetyReport
+from videos.models import Artifact, ArtifactKind, Task, TaskStatus, TaskType, Video, VideoStatus
+
+DEFAULT_PASSWORD = "contentops-demo"
+DEMO_MEDIA = Path(__file__).resolve().parent / "demo_media"
+CATALOGUE = DEMO_MEDIA / "catalogue.json"
+RENDER_WEBM = DEMO_MEDIA / "render.webm"
+
+_NAMESPACE = uuid.UUID("5f0c8a53-3c2e-4d4e-9a51-6f1f6b1f0d3e")
+# Any constant works; it only has to be the same in every seed_demo process.
+_ADVISORY_LOCK = 0x5EED_DE30
+
+
+class DemoSeedError(Exception):
+    """Seeding cannot go on; the message says why, in one line."""
+
+
+# --- the catalogue -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonaPlan:
+    slug: str
+    name: str
+    tone_profile: dict
+    thumbnail_colours: tuple[str, str]  # "#rrggbb", left to right
+    audio_pitch: float  # Hz of the first note
+
+    @property
+    def id(self) -> uuid.UUID:
+        return uuid.uuid5(_NAMESPACE, f"persona/{self.slug}")
+
+
+@dataclass(frozen=True)
+class VideoPlan:
+    title: str
+    persona: PersonaPlan
+    status: VideoStatus
+    age_days: float
+    steps: tuple[tuple[TaskType, TaskStatus], ...]
+    safety_report: dict | None  # score, requires_human_review, issues
+    receipts: tuple[dict, ...]  # channel, status, remote_id
+
+    @property
+    def id(self) -> uuid.UUID:
+        return uuid.uuid5(_NAMESPACE, f"video/{self.title}")
+
+
+def steps(*pairs: str) -> tuple[tuple[TaskType, TaskStatus], ...]:
+    """Tasks in pipeline order, each written `"<type>:<status>"`."""
+    return tuple(
+        (TaskType(task_type), TaskStatus(task_status))
+        for task_type, task_status in (pair.split(":") for pair in pairs)
+    )
+
+
+_MADE = ("script:succeeded", "audio:succeeded", "render:succeeded", "thumbnail:succeeded")
+_CHECKED = (*_MADE, "safety_check:succeeded")
+
+# The tasks a video in each status has been through, oldest first, unless its
+# catalogue entry lists its own.
+PIPELINE = {
+    VideoStatus.DRAFT: steps("script:queued"),
+    VideoStatus.PRODUCING: steps("script:succeeded", "audio:running", "render:queued"),
+    VideoStatus.IN_REVIEW: steps(*_CHECKED),
+    VideoStatus.READY: steps(*_CHECKED),
+    VideoStatus.APPROVED: steps(*_CHECKED, "publish:queued"),
+    VideoStatus.PUBLISHED: steps(*_CHECKED, "publish:succeeded"),
+    VideoStatus.REJECTED: steps(*_CHECKED),
+    VideoStatus.FAILED: steps(
+        "script:succeeded", "audio:succeeded", "render:failed", "thumbnail:cancelled"
+    ),
+    VideoStatus.ARCHIVED: steps(*_CHECKED),
+}
+
+
+@functools.cache
+def catalogue() -> tuple[tuple[PersonaPlan, ...], tuple[VideoPlan, ...]]:
+    """The demo personas and videos, read from `demo_media/catalogue.json`."""
+    document = json.loads(CATALOGUE.read_text(encoding="utf-8"))
+    personas = {
+        entry["slug"]: PersonaPlan(
+            **{**entry, "thumbnail_colours": tuple(entry["thumbnail_colours"])}
+        )
+        for entry in document["personas"]
+    }
+    videos = tuple(_video_plan(entry, personas) for entry in document["videos"])
+    return tuple(personas.values()), videos
+
+
+def _video_plan(entry: dict, personas: dict[str, PersonaPlan]) -> VideoPlan:
+    status = VideoStatus(entry["status"])
+    return VideoPlan(
+        title=entry["title"],
+        persona=personas[entry["persona"]],
+        status=status,
+        age_days=entry["age_days"],
+        steps=steps(*entry["tasks"]) if "tasks" in entry else PIPELINE[status],
+        safety_report=entry.get("safety_report"),
+        receipts=tuple(entry.get("receipts", ())),
+    )
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    group: str | None
+    superuser: bool = False
+
+    @property
+    def role(self) -> str:
+        return "superuser" if self.superuser else self.group
+
+
+DEMO_USERS = (
+    DemoUser("admin", None, superuser=True),
+    DemoUser("moderator", MODERATORS),
+    DemoUser("editor", EDITORS),
+    DemoUser("viewer", STAFF_VIEWERS),
+)
+
+
+# --- the operation -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoSeed:
+    """What a run did: created the catalogue or reused it, and who can log in."""
+
+    created: bool
+    restored_media: int
+    counts: dict[str, int]
+    users: tuple[DemoUser, ...] = DEMO_USERS
+
+
+def seed_demo(*, password: str) -> DemoSeed:
+    """Load the demo catalogue unless it is there; set up the demo users."""
+    check_storage()
+    with pghistory.context(source="seed_demo"), transaction.atomic():
+        with connection.cursor() as cursor:
+            # Two runs at once must not both find the database empty.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK])
+        created = not demo_present()
+        if created:
+            create_catalogue(now=timezone.now())
+        restored = 0 if created else restore_missing_media()
+        for user in DEMO_USERS:
+            ensure_demo_user(user, password=password)
+    return DemoSeed(created=created, restored_media=restored, counts=demo_counts())
+
+
+def demo_present() -> bool:
+    personas, _ = catalogue()
+    return Persona.objects.filter(pk__in=[persona.id for persona in personas]).exists()
+
+
+def create_catalogue(*, now: datetime) -> None:
+    personas, videos = catalogue()
+    rows = {
+        plan.slug: Persona.objects.create(
+            id=plan.id,
+            name=plan.name,
+            tone_profile=plan.tone_profile,
+            created_at=now - timedelta(days=90),
+        )
+        for plan in personas
+    }
+    for plan in videos:
+        create_video(plan, persona=rows[plan.persona.slug], now=now)
+
+
+def create_video(plan: VideoPlan, *, persona: Persona, now: datetime) -> Video:
+    started = now - timedelta(days=plan.age_days)
+    finished = started + timedelta(hours=3)
+    video = Video.objects.create(
+        id=plan.id,
+        persona=persona,
+        title=plan.title,
+        status=plan.status,
+        created_at=started,
+        published_at=finished if plan.status == VideoStatus.PUBLISHED else None,
+    )
+    for number, (task_type, task_status) in enumerate(plan.steps, start=1):
+        at = started + timedelta(minutes=9 * number)
+        create_task(video, plan, task_type, task_status, at=at)
+    for receipt in plan.receipts:
+        PublishReceipt.objects.create(
+            video=video,
+            channel=receipt["channel"],
+            status=PublishStatus(receipt["status"]),
+            remote_id=receipt.get("remote_id"),
+            timestamp=finished,
+        )
+    return video
+
+
+def create_task(
+    video: Video, plan: VideoPlan, task_type: TaskType, task_status: TaskStatus, *, at: datetime
+) -> Task:
+    payload = task_payload(plan, task_type, task_status, at=at)
+    kind = ARTIFACT_KIND.get(task_type)
+    if kind and task_status == TaskStatus.SUCCEEDED:
+        payload["output"] = create_artifact(video, plan, kind, at=at).s3_path
+    task = Task.objects.create(
+        video=video, type=task_type, status=task_status, payload=payload, created_at=at
+    )
+    report = plan.safety_report
+    if task_type == TaskType.SAFETY_CHECK and task_status == TaskStatus.SUCCEEDED and report:
+        SafetyReport.objects.create(
+            task=task,
+            score=report["score"],
+            issues=report["issues"],
+            requires_human_review=report.get("requires_human_review", False),
+            created_at=at + timedelta(minutes=2),
+        )
+    return task
+
+
+def create_artifact(video: Video, plan: VideoPlan, kind: ArtifactKind, *, at: datetime):
+    # Upload first, as the pipeline does: a row never points at nothing, and an
+    # upload whose row is rolled back is only an orphan object.
+    key = f"videos/{video.pk}/{kind}/{uuid.uuid4()}.{MEDIA[kind].extension}"
+    upload(key, plan, kind)
+    return Artifact.objects.create(video=video, kind=kind, s3_path=s3_path(key), created_at=at)
+
+
+def restore_missing_media() -> int:
+    """Upload again the demo media S3 no longer has (say, its data was wiped)."""
+    plans = {plan.id: plan for plan in catalogue()[1]}
+    restored = 0
+    for artifact in Artifact.objects.filter(video_id__in=plans, kind__in=list(MEDIA)):
+        key = s3_key(artifact.s3_path)
+        with storage_errors():
+            missing = key is not None and not default_storage.exists(key)
+        if missing:
+            upload(key, plans[artifact.video_id], ArtifactKind(artifact.kind))
+            restored += 1
+    return restored
+
+
+def ensure_demo_user(spec: DemoUser, *, password: str):
+    user, _ = get_user_model().objects.get_or_create(username=spec.username)
+    user.is_staff = True
+    user.is_active = True
+    user.is_superuser = spec.superuser
+    user.set_password(password)
+    user.save()
+    user.groups.set([role_group(spec.group)] if spec.group else [])
+    return user
+
+
+def role_group(name: str) -> Group:
+    try:
+        return Group.objects.get(name=name)
+    except Group.DoesNotExist:
+        raise DemoSeedError(
+            f"The group {name!r} is missing; run `manage.py migrate` first."
+        ) from None
+
+
+def demo_counts() -> dict[str, int]:
+    personas, videos = catalogue()
+    video_ids = [plan.id for plan in videos]
+    return {
+        "personas": Persona.objects.filter(pk__in=[plan.id for plan in personas]).count(),
+        "videos": Video.objects.filter(pk__in=video_ids).count(),
+        "tasks": Task.objects.filter(video_id__in=video_ids).count(),
+        "artifacts": Artifact.objects.filter(video_id__in=video_ids).count(),
+        "safety reports": SafetyReport.objects.filter(task__video_id__in=video_ids).count(),
+        "publish receipts": PublishReceipt.objects.filter(video_id__in=video_ids).count(),
+    }
+
+
+# --- task payloads -------------------------------------------------------------
+
+ARTIFACT_KIND = {
+    TaskType.SCRIPT: ArtifactKind.SCRIPT,
+    TaskType.AUDIO: ArtifactKind.AUDIO,
+    TaskType.RENDER: ArtifactKind.RENDER,
+    TaskType.THUMBNAIL: ArtifactKind.THUMBNAIL,
+}
+
+_INPUTS = {
+    TaskType.SCRIPT: lambda plan: {
+        "model": "scriptwriter-2",
+        "prompt": f"Write a 45-second video script titled {plan.title!r}.",
+        "persona": plan.persona.slug,
+        "target_seconds": 45,
+    },
+    TaskType.AUDIO: lambda plan: {
+        "engine": "neural-v2",
+        "voice_id": plan.persona.tone_profile["tts"]["voice_id"],
+        "sample_rate": 22050,
+    },
+    TaskType.RENDER: lambda plan: {
+        "template": "explainer-v3",
+        "resolution": "320x180",
+        "fps": 24,
+        "codec": "vp9",
+    },
+    TaskType.THUMBNAIL: lambda plan: {"width": 320, "height": 180, "style": "gradient"},
+    TaskType.SAFETY_CHECK: lambda plan: {
+        "model": "guard-2",
+        "checks": ["medical", "dangerous_activity", "scam", "copyright", "language"],
+        "inputs": ["script", "audio", "render", "thumbnail"],
+    },
+    TaskType.PUBLISH: lambda plan: {
+        "channels": [receipt["channel"] for receipt in plan.receipts],
+    },
+}
+
+_FAILURES = {
+    TaskType.RENDER: {"code": "ENCODER_OOM", "message": "ffmpeg was killed: out of memory"},
+    TaskType.AUDIO: {"code": "TTS_TIMEOUT", "message": "TTS provider timed out after 30s"},
+    TaskType.PUBLISH: {"code": "QUOTA_EXCEEDED", "message": "youtube: daily upload quota used"},
+}
+
+
+def task_payload(plan: VideoPlan, task_type: TaskType, status: TaskStatus, *, at: datetime):
+    """The JSON a pipeline worker would leave on a task of this type and status."""
+    payload = _INPUTS[task_type](plan)
+    if status in (TaskStatus.RUNNING, TaskStatus.SUCCEEDED, TaskStatus.FAILED):
+        payload["worker"] = f"{task_type.replace('_', '-')}-worker-{1 + len(plan.title) % 3}"
+        payload["started_at"] = at.isoformat(timespec="seconds")
+    if status == TaskStatus.FAILED:
+        payload["attempts"] = 3
+        payload["error"] = _FAILURES.get(task_type, {"code": "UNKNOWN", "message": "worker died"})
+    if status == TaskStatus.CANCELLED:
+        payload["cancelled_because"] = "an earlier step failed"
+    if task_type == TaskType.PUBLISH and status == TaskStatus.QUEUED:
+        payload["scheduled_for"] = (at + timedelta(days=1)).isoformat(timespec="seconds")
+    return payload
+
+
+# --- media ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Media:
+    extension: str
+    content_type: str
+
+
+MEDIA = {
+    ArtifactKind.SCRIPT: Media("txt", "text/plain; charset=utf-8"),
+    ArtifactKind.AUDIO: Media("wav", "audio/wav"),
+    ArtifactKind.RENDER: Media("webm", "video/webm"),
+    ArtifactKind.THUMBNAIL: Media("png", "image/png"),
+}
+
+
+def media_content(plan: VideoPlan, kind: ArtifactKind) -> bytes:
+    persona = plan.persona
+    if kind == ArtifactKind.SCRIPT:
+        return script_text(plan).encode()
+    if kind == ArtifactKind.AUDIO:
+        return chime_wav(persona.audio_pitch)
+    if kind == ArtifactKind.THUMBNAIL:
+        left, right = (bytes.fromhex(colour.lstrip("#")) for colour in persona.thumbnail_colours)
+        return gradient_png(left, right, phase=len(plan.title))
+    return RENDER_WEBM.read_bytes()
+
+
+def script_text(plan: VideoPlan) -> str:
+    tone = plan.persona.tone_profile
+    # The lines a safety report quotes are in the script, so the evidence is there.
+    issues = (plan.safety_report or {}).get("issues", [])
+    quoted = [
+        issue["evidence"]["excerpt"]
+        for issue in issues
+        if issue.get("evidence", {}).get("artifact") == "script"
+    ]
+    lines = [
+        plan.title.upper(),
+        f"Persona: {plan.persona.name} ({tone['voice']}, {tone['pace']})",
+        "Target length: 45 seconds",
+        "",
+        "[HOOK 0:00]",
+        f"{(tone.get('catchphrases') or ['Here we go.'])[0]} Today: {plan.title}",
+        "",
+        "[BODY 0:05]",
+        "Three things you probably did not know, each with one picture on screen.",
+        *quoted,
+        "",
+        "[OUTRO 0:40]",
+        tone.get("disclaimer", "Follow for the next one."),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def gradient_png(left: bytes, right: bytes, *, phase: int = 0, width=320, height=180) -> bytes:
+    """An RGB PNG: a horizontal gradient from `left` to `right`, in vertical waves."""
+    gradient = bytes(
+        round(a + (b - a) * x / (width - 1))
+        for x in range(width)
+        for a, b in zip(left, right, strict=True)
+    )
+    rows = []
+    for y in range(height):
+        light = 0.75 + 0.25 * math.sin((y / height + phase / 10) * 2 * math.pi)
+        dimmed = gradient.translate(bytes(int(value * light) for value in range(256)))
+        rows.append(b"\x00" + dimmed)  # filter type 0: the row as it is
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def _png_chunk(tag: bytes, data: bytes) -> bytes:
+    crc = zlib.crc32(tag + data) & 0xFFFFFFFF
+    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
+
+
+@functools.cache
+def chime_wav(pitch: float, *, seconds: float = 1.5, rate: int = 22050) -> bytes:
+    """A mono 16-bit WAV: two notes, the root then a fifth up, with soft edges."""
+    total = int(seconds * rate)
+    samples = array("h")
+    for n in range(total):
+        t = n / rate
+        frequency = pitch if n < total // 2 else pitch * 1.5
+        envelope = min(1.0, t * 20, (seconds - t) * 8)
+        samples.append(int(12000 * envelope * math.sin(2 * math.pi * frequency * t)))
+    if sys.byteorder == "big":
+        samples.byteswap()  # WAV samples are little-endian
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(samples.tobytes())
+    return buffer.getvalue()
+
+
+# --- storage -------------------------------------------------------------------
+
+
+def check_storage() -> None:
+    """Fail early, in one line, when the bucket cannot be used."""
+    with storage_errors():
+        default_storage.connection.meta.client.head_bucket(Bucket=default_storage.bucket_name)
+
+
+def upload(key: str, plan: VideoPlan, kind: ArtifactKind) -> None:
+    file = ContentFile(media_content(plan, kind))
+    file.content_type = MEDIA[kind].content_type
+    with storage_errors():
+        saved = default_storage.save(key, file)
+    if saved != key:
+        raise DemoSeedError(f"S3 stored {key} as {saved}; demo keys must be new.")
+
+
+def s3_path(key: str) -> str:
+    return f"s3://{default_storage.bucket_name}/{key}"
+
+
+def s3_key(path: str | None) -> str | None:
+    """The key of `path` when it is in the configured bucket, else None."""
+    prefix = f"s3://{default_storage.bucket_name}/"
+    return path.removeprefix(prefix) if path and path.startswith(prefix) else None
+
+
+@contextmanager
+def storage_errors() -> Iterator[None]:
+    """Turn boto's errors into a DemoSeedError naming the endpoint and bucket."""
+    endpoint = default_storage.endpoint_url or "the default AWS endpoint"
+    bucket = default_storage.bucket_name
+    try:
+        yield
+    except ClientError as error:
+        raise DemoSeedError(f"S3 at {endpoint}: {_refusal(error, bucket)}.") from None
+    except NoCredentialsError:
+        raise DemoSeedError(
+            f"S3 at {endpoint}: no credentials; set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY."
+        ) from None
+    except BotoCoreError as error:
+        raise DemoSeedError(
+            f"S3 at {endpoint} is unreachable ({error}); start it or set S3_ENDPOINT_URL."
+        ) from None
+
+
+def _refusal(error: ClientError, bucket: str) -> str:
+    code = error.response.get("Error", {}).get("Code", "")
+    if code in ("404", "NoSuchBucket", "NotFound"):
+        return f"the bucket {bucket!r} does not exist"
+    if code in ("403", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
+        return (
+            f"access to the bucket {bucket!r} was refused ({code}); "
+            "check S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY"
+        )
+    return f"{code or 'error'} on bucket {bucket!r}: {error}"
