@@ -1,0 +1,206 @@
+"""`manage.py seed_demo` against the real database and the real S3 (the S3_*
+variables): every vocabulary is shown, media are real files, reruns reuse."""
+
+import io
+import wave
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
+from django.core.management import CommandError, call_command
+
+from contentops.demo import DEFAULT_PASSWORD, DEMO_USERS, s3_key
+from personas.models import Persona
+from publishing.models import PublishReceipt, PublishStatus
+from safety.issues import KNOWN_KEYS, validate_issues
+from safety.models import SafetyReport
+from videos.models import Artifact, ArtifactKind, Task, TaskStatus, TaskType, Video, VideoStatus
+
+pytestmark = pytest.mark.django_db
+
+MODELS = (Persona, Video, Task, Artifact, SafetyReport, PublishReceipt)
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    # Each run hashes four passwords; the production hasher would make that slow.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def seed():
+    """Run seed_demo (any number of times); its S3 objects are deleted afterwards."""
+
+    def run() -> str:
+        out = io.StringIO()
+        call_command("seed_demo", stdout=out)
+        return out.getvalue()
+
+    yield run
+    for path in Artifact.objects.values_list("s3_path", flat=True):
+        default_storage.delete(s3_key(path))
+
+
+def read(artifact: Artifact) -> bytes:
+    with default_storage.open(s3_key(artifact.s3_path)) as file:
+        return file.read()
+
+
+def test_every_video_status_task_type_and_task_status_is_present(seed):
+    seed()
+
+    assert set(Video.objects.values_list("status", flat=True)) == set(VideoStatus.values)
+    assert set(Task.objects.values_list("type", flat=True)) == set(TaskType.values)
+    assert set(Task.objects.values_list("status", flat=True)) == set(TaskStatus.values)
+    assert set(Artifact.objects.values_list("kind", flat=True)) == set(ArtifactKind.values)
+    assert 4 <= Persona.objects.count() <= 6
+    assert all(isinstance(p.tone_profile, dict) for p in Persona.objects.all())
+
+
+def test_every_artifact_is_a_real_file_in_s3_under_its_video_and_kind(seed):
+    seed()
+
+    artifacts = Artifact.objects.all()
+    assert artifacts
+    for artifact in artifacts:
+        assert artifact.s3_path.startswith(f"s3://{default_storage.bucket_name}/")
+        assert s3_key(artifact.s3_path).startswith(f"videos/{artifact.video_id}/{artifact.kind}/")
+        content = read(artifact)
+        if artifact.kind == ArtifactKind.THUMBNAIL:
+            assert content.startswith(b"\x89PNG\r\n\x1a\n")
+            assert content[12:24] == b"IHDR" + (320).to_bytes(4) + (180).to_bytes(4)
+        elif artifact.kind == ArtifactKind.AUDIO:
+            assert content[:4] == b"RIFF" and content[8:12] == b"WAVE"
+            with wave.open(io.BytesIO(content)) as audio:
+                assert 1 <= audio.getnframes() / audio.getframerate() <= 2
+        elif artifact.kind == ArtifactKind.RENDER:
+            assert content.startswith(b"\x1a\x45\xdf\xa3")  # EBML
+            assert b"webm" in content[:64]
+            assert len(content) < 100_000
+        else:
+            assert content.decode("utf-8").startswith(artifact.video.title.upper())
+
+
+def test_a_finished_task_names_the_artifact_it_made(seed):
+    seed()
+
+    for artifact in Artifact.objects.all():
+        task = Task.objects.get(video=artifact.video, type=artifact.kind)
+        assert task.status == TaskStatus.SUCCEEDED
+        assert task.payload["output"] == artifact.s3_path
+
+
+def test_safety_reports_cover_the_score_range_and_some_need_a_human(seed):
+    seed()
+
+    reports = SafetyReport.objects.select_related("task")
+    assert all(report.task.type == TaskType.SAFETY_CHECK for report in reports)
+    assert reports.filter(requires_human_review=True).exists()
+    assert reports.filter(requires_human_review=False).exists()
+    scores = [report.score for report in reports]
+    assert all(0 <= score <= 1 for score in scores)
+    assert min(scores) <= 0.05 and max(scores) >= 0.95
+    issues = [issue for report in reports for issue in report.issues]
+    for report in reports:
+        validate_issues(report.issues)
+    assert any(set(issue) - set(KNOWN_KEYS) for issue in issues)
+    evidence = [issue["evidence"] for issue in issues if "evidence" in issue]
+    assert {"start", "end"} <= set().union(*evidence)
+    assert any("excerpt" in item for item in evidence)
+
+
+def test_script_evidence_quotes_the_script(seed):
+    seed()
+
+    for report in SafetyReport.objects.select_related("task"):
+        for issue in report.issues:
+            if issue.get("evidence", {}).get("artifact") == "script":
+                script = Artifact.objects.get(
+                    video_id=report.task.video_id, kind=ArtifactKind.SCRIPT
+                )
+                assert issue["evidence"]["excerpt"] in read(script).decode()
+
+
+def test_publish_receipts_are_on_approved_or_published_videos(seed):
+    seed()
+
+    receipts = PublishReceipt.objects.select_related("video")
+    assert {r.status for r in receipts} == set(PublishStatus.values)
+    assert {r.channel for r in receipts} == {"youtube", "tiktok", "local"}
+    assert {r.video.status for r in receipts} <= {VideoStatus.APPROVED, VideoStatus.PUBLISHED}
+    published = Video.objects.filter(status=VideoStatus.PUBLISHED)
+    assert all(video.published_at for video in published)
+
+
+def test_a_second_run_reuses_the_data_without_duplicating_rows(seed):
+    seed()
+    before = {model: model.objects.count() for model in MODELS}
+    users_before = get_user_model().objects.count()
+
+    output = seed()
+
+    assert "already present" in output
+    assert {model: model.objects.count() for model in MODELS} == before
+    assert get_user_model().objects.count() == users_before
+
+
+def test_a_second_run_uploads_media_that_s3_lost(seed):
+    seed()
+    render = Artifact.objects.filter(kind=ArtifactKind.RENDER).first()
+    default_storage.delete(s3_key(render.s3_path))
+
+    output = seed()
+
+    assert "Uploaded 1 media files" in output
+    assert read(render).startswith(b"\x1a\x45\xdf\xa3")
+
+
+def test_demo_users_log_in_with_their_roles_and_are_printed(seed, client):
+    output = seed()
+
+    for spec in DEMO_USERS:
+        user = get_user_model().objects.get(username=spec.username)
+        assert user.is_staff
+        assert user.is_superuser == spec.superuser
+        assert list(user.groups.values_list("name", flat=True)) == (
+            [spec.group] if spec.group else []
+        )
+        assert client.login(username=spec.username, password=DEFAULT_PASSWORD)
+        assert f"{spec.username} " in output
+    assert DEFAULT_PASSWORD in output
+
+
+def test_a_second_run_restores_demo_users_and_takes_the_password_from_the_environment(
+    seed, client, monkeypatch
+):
+    seed()
+    moderator = get_user_model().objects.get(username="moderator")
+    moderator.set_password("forgotten")
+    moderator.save()
+    moderator.groups.clear()
+    monkeypatch.setenv("DEMO_PASSWORD", "another-demo-password")
+
+    output = seed()
+
+    assert client.login(username="moderator", password="another-demo-password")
+    assert moderator.groups.filter(name="Moderators").exists()
+    assert "another-demo-password" in output
+
+
+def test_unreachable_s3_fails_in_one_line_naming_the_endpoint(seed, settings):
+    default = settings.STORAGES["default"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            **default,
+            "OPTIONS": {**default["OPTIONS"], "endpoint_url": "http://127.0.0.1:9"},
+        },
+    }
+
+    with pytest.raises(CommandError) as raised:
+        seed()
+
+    message = str(raised.value)
+    assert "http://127.0.0.1:9" in message
+    assert "\n" not in message
+    assert not Persona.objects.exists()
