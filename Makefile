@@ -1,0 +1,54 @@
+# Local development entry points. Everything they start lives under var/
+# (git-ignored); see scripts/stack.sh for what each profile starts and the
+# environment it exports.
+#
+#   make run    private Postgres + SeaweedFS (var/run/), migrate, seed demo
+#               data, runserver on $(RUNSERVER_ADDR); Ctrl-C stops everything
+#   make test   same stack on other ports (var/test/), plus Chromium; runs
+#               pytest $(PYTEST_ARGS), then stops the stack
+#   make lint   ruff check .
+#
+# Set DATABASE_URL or S3_ENDPOINT_URL (+ S3_* credentials) to use existing
+# services instead of the private ones.
+
+SHELL := /bin/bash
+PYTEST_ARGS ?=
+RUNSERVER_ADDR ?= 127.0.0.1:8000
+
+.PHONY: run test lint venv smoke services-run services-test clean-var
+
+run:
+	scripts/stack.sh run -- sh -c '\
+	  .venv/bin/python manage.py migrate --noinput && \
+	  .venv/bin/python manage.py seed_demo && \
+	  exec .venv/bin/python manage.py runserver $(RUNSERVER_ADDR)'
+
+# Note: make reports any failure as exit status 2; scripts/stack.sh itself
+# exits with pytest's own status.
+test:
+	scripts/stack.sh test -- .venv/bin/pytest $(PYTEST_ARGS)
+
+lint: venv
+	.venv/bin/ruff check .
+
+venv:
+	scripts/ensure-venv.sh
+
+# Check the test stack itself: Postgres reachable, S3 refuses anonymous and
+# tampered requests, accepts signed and presigned ones.
+smoke:
+	scripts/stack.sh test -- .venv/bin/python scripts/smoke.py
+
+# Only the services, until Ctrl-C (then `source var/<profile>/env.sh` elsewhere).
+services-run:
+	scripts/stack.sh run
+services-test:
+	scripts/stack.sh test
+
+# Delete all local stack data (refuses while a session is running).
+clean-var:
+	@for lock in var/*/stack.lock; do \
+	  [ -e "$$lock" ] || continue; \
+	  flock -n "$$lock" true || { echo "$$lock is held: stop that session first" >&2; exit 1; }; \
+	done
+	rm -rf var/
