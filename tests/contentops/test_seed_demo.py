@@ -38,7 +38,8 @@ def seed():
 
     yield run
     for path in Artifact.objects.values_list("s3_path", flat=True):
-        default_storage.delete(s3_key(path))
+        if key := s3_key(path):
+            default_storage.delete(key)
 
 
 def read(artifact: Artifact) -> bytes:
