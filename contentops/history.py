@@ -7,10 +7,15 @@ rows written during an admin request carry the user in their context.
 import pghistory
 
 
-def tracked():
-    """Track inserts, updates and deletes of a model in an event table."""
+def tracked(**options):
+    """Track inserts, updates and deletes of a model in an event table.
+
+    `options` go to pghistory.track, e.g. exclude=[...] for columns whose
+    changes are not history (a lease's expiry, a generated column).
+    """
     return pghistory.track(
         pghistory.InsertEvent(),
         pghistory.UpdateEvent(),
         pghistory.DeleteEvent(),
+        **options,
     )

@@ -24,7 +24,12 @@ CONTENT_MODELS = [
 _VIEW_ALL = [f"{app}.view_{model}" for app, model in CONTENT_MODELS]
 
 ROLES: dict[str, list[str]] = {
-    MODERATORS: _VIEW_ALL + ["safety.change_safetyreport"],
+    MODERATORS: _VIEW_ALL
+    + [
+        "safety.change_safetyreport",
+        "safety.review_safetyreport",
+        "safety.takeover_safetyreport",
+    ],
     EDITORS: _VIEW_ALL
     + [
         "videos.change_video",

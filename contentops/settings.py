@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from contentops.env import env_bool, env_int, env_list, env_str
+from contentops.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -148,3 +148,33 @@ LOGGING = {
 
 # pghistory: record the request's user and URL on every event written in it.
 PGHISTORY_MIDDLEWARE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+# The safety review queue (moderators).
+SAFETY_LEASE_SECONDS = env_int("SAFETY_LEASE_SECONDS", 15 * 60)
+SAFETY_LEASE_RENEW_SECONDS = env_int("SAFETY_LEASE_RENEW_SECONDS", 60)
+SAFETY_SLA_WARNING_MINUTES = env_int("SAFETY_SLA_WARNING_MINUTES", 60)
+SAFETY_SLA_BREACH_MINUTES = env_int("SAFETY_SLA_BREACH_MINUTES", 4 * 60)
+SAFETY_BULK_APPROVE_MAX_SCORE = env_float("SAFETY_BULK_APPROVE_MAX_SCORE", 0.3)
+# Reason codes per decision: (code, label). Reports and the log keep the code.
+SAFETY_REASON_CODES = {
+    "approve": [
+        ("no_violation", "No policy violation"),
+        ("false_positive", "Detector false positive"),
+        ("acceptable_in_context", "Acceptable in context"),
+    ],
+    "reject": [
+        ("violence", "Graphic violence"),
+        ("hate", "Hate or harassment"),
+        ("sexual", "Sexual content"),
+        ("self_harm", "Self-harm"),
+        ("misinformation", "Misinformation"),
+        ("copyright", "Copyright"),
+        ("other_violation", "Other policy violation"),
+    ],
+    "escalate": [
+        ("policy_unclear", "Policy unclear"),
+        ("legal_review", "Needs legal review"),
+        ("high_profile", "High-profile subject"),
+        ("other", "Other"),
+    ],
+}

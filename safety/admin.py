@@ -5,7 +5,8 @@ from contentops.admin_core import ContentAdmin
 from contentops.admin_links import admin_link, short_id
 from contentops.json_fields import PrettyJSONField
 from safety.issues import validate_issues
-from safety.models import SafetyReport
+from safety.models import ReviewQueueItem, SafetyReport
+from safety.queue_admin import ReviewQueueAdmin
 
 
 class SafetyReportForm(forms.ModelForm):
@@ -52,3 +53,6 @@ class SafetyReportAdmin(ContentAdmin):
             if isinstance(issue, dict)
         ]
         return ", ".join(labels) or "—"
+
+
+admin.site.register(ReviewQueueItem, ReviewQueueAdmin)

@@ -1,10 +1,13 @@
 import uuid
 
+import pgtrigger
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from contentops.db import SeedNow, SeedUUID
 from contentops.history import tracked
+from contentops.vocabulary import check_in
 
 
 class Severity(models.TextChoices):
@@ -14,7 +17,21 @@ class Severity(models.TextChoices):
     CRITICAL = "critical"
 
 
-@tracked()
+SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
+
+
+class ReviewStatus(models.TextChoices):
+    """A human's verdict on a report. Escalated is not final: a lead decides."""
+
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    ESCALATED = "escalated"
+
+
+FINAL_STATUSES = (ReviewStatus.APPROVED, ReviewStatus.REJECTED)
+
+
+@tracked(exclude=["severity_rank", "claim_expires_at"])
 class SafetyReport(models.Model):
     id = models.UUIDField(
         primary_key=True, default=uuid.uuid4, db_default=SeedUUID(), db_column="report_id"
@@ -28,21 +45,132 @@ class SafetyReport(models.Model):
     created_at = models.DateTimeField(
         default=timezone.now, db_default=SeedNow(), null=True, editable=False
     )
+    # Ours, not the seed's: all nullable, so the pipeline's inserts keep working.
+    review_status = models.TextField(choices=ReviewStatus, null=True, blank=True, editable=False)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_index=False,
+    )
+    claim_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The worst severity among the issues (0 none, 4 critical), for ordering the queue.
+    severity_rank = models.GeneratedField(
+        expression=models.Func(
+            models.F("issues"), function="safety_max_severity", output_field=models.IntegerField()
+        ),
+        output_field=models.IntegerField(),
+        db_persist=True,
+    )
 
     class Meta:
         db_table = "safety_reports"
         ordering = ["-created_at"]
+        permissions = [
+            ("review_safetyreport", "Can work the review queue and decide reports"),
+            ("takeover_safetyreport", "Can take over a report another moderator holds"),
+        ]
         indexes = [
             models.Index(fields=["task"], name="safety_reports_task_id_idx"),
             models.Index(fields=["-created_at"], name="safety_reports_created_idx"),
+            # The review queue: pending reports, worst first, then oldest.
+            models.Index(
+                models.F("severity_rank").desc(),
+                models.F("score").desc(nulls_last=True),
+                models.F("created_at").asc(),
+                name="safety_reports_queue_idx",
+                condition=models.Q(requires_human_review=True, review_status__isnull=True),
+            ),
+            models.Index(
+                fields=["created_at"],
+                name="safety_reports_escalated_idx",
+                condition=models.Q(review_status="escalated"),
+            ),
+            models.Index(
+                fields=["claimed_by"],
+                name="safety_reports_claimed_by_idx",
+                condition=models.Q(claimed_by__isnull=False),
+            ),
         ]
         constraints = [
+            check_in("review_status", ReviewStatus, name="safety_reports_review_status_valid"),
             models.CheckConstraint(
                 condition=models.Q(score__gte=0, score__lte=1) | models.Q(score__isnull=True),
                 name="safety_reports_score_range",
                 violation_error_message="The score must be between 0 and 1.",
-            )
+            ),
         ]
 
     def __str__(self):
         return f"Safety report {str(self.pk)[:8]}"
+
+
+class ActionKind(models.TextChoices):
+    CLAIM = "claim"
+    RELEASE = "release"
+    TAKEOVER = "takeover", "Take over"
+    APPROVE = "approve"
+    REJECT = "reject"
+    ESCALATE = "escalate"
+
+
+class ReviewAction(models.Model):
+    """One thing a moderator did to a report: the review log, append-only.
+
+    Decisions (approve, reject, escalate) are rows here with their reason and
+    what the moderator saw; claims, releases and takeovers too, so the log of
+    a report reads in one place. The database keeps it append-only and allows
+    one final decision per report, whoever asks and however concurrently.
+    """
+
+    Kind = ActionKind
+    DECISIONS = (ActionKind.APPROVE, ActionKind.REJECT, ActionKind.ESCALATE)
+
+    report = models.ForeignKey(SafetyReport, models.PROTECT, related_name="review_actions")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    kind = models.TextField(choices=ActionKind)
+    reason_code = models.TextField(blank=True, default="")
+    note = models.TextField(blank=True, default="")
+    score_seen = models.FloatField(null=True, blank=True)
+    video_version_seen = models.IntegerField(null=True, blank=True)
+    previous_holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_default=models.functions.Now())
+
+    class Meta:
+        db_table = "safety_review_actions"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["report", "created_at"], name="review_actions_report_idx")]
+        constraints = [
+            check_in("kind", ActionKind, name="review_actions_kind_valid"),
+            models.UniqueConstraint(
+                fields=["report"],
+                condition=models.Q(kind__in=["approve", "reject"]),
+                name="review_actions_one_final_decision",
+                violation_error_message="This report already has a final decision.",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} by {self.actor_id} on {self.report_id}"
+
+    @property
+    def is_decision(self) -> bool:
+        return self.kind in self.DECISIONS
+
+
+class ReviewQueueItem(SafetyReport):
+    """The review queue in the admin: safety reports as moderators work them."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "review queue item"
+        verbose_name_plural = "review queue"
+        default_permissions = ()

@@ -1,0 +1,107 @@
+"""Reads for the review queue: which reports wait for a human, in what order."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, F, Min, Q, QuerySet
+from django.utils import timezone
+
+from safety.models import ReviewStatus, SafetyReport
+
+# Worst first: highest severity, then highest score, then the longest waiting.
+QUEUE_ORDER = (
+    F("severity_rank").desc(),
+    F("score").desc(nulls_last=True),
+    F("created_at").asc(),
+)
+
+
+def pending_reports() -> QuerySet[SafetyReport]:
+    """Reports that need a human and have no verdict yet (the queue proper)."""
+    return SafetyReport.objects.filter(requires_human_review=True, review_status__isnull=True)
+
+
+def escalated_reports() -> QuerySet[SafetyReport]:
+    """Reports a moderator escalated: they wait for a lead."""
+    return SafetyReport.objects.filter(review_status=ReviewStatus.ESCALATED)
+
+
+def open_reports() -> QuerySet[SafetyReport]:
+    """Pending and escalated reports: everything a moderator or lead may still decide."""
+    return SafetyReport.objects.filter(
+        Q(requires_human_review=True, review_status__isnull=True)
+        | Q(review_status=ReviewStatus.ESCALATED)
+    )
+
+
+def unclaimed(queryset: QuerySet[SafetyReport], now: datetime) -> QuerySet[SafetyReport]:
+    """Reports nobody holds: never claimed, or the lease lapsed."""
+    return queryset.filter(Q(claimed_by__isnull=True) | Q(claim_expires_at__lte=now))
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    size: int
+    oldest: datetime | None
+
+    @property
+    def oldest_wait(self) -> timedelta | None:
+        return timezone.now() - self.oldest if self.oldest else None
+
+    @property
+    def sla(self) -> str:
+        return sla_level(self.oldest_wait)
+
+
+def queue_summary() -> QueueSummary:
+    """How many reports wait, and since when: one query on the queue's index."""
+    row = pending_reports().aggregate(size=Count("pk"), oldest=Min("created_at"))
+    return QueueSummary(size=row["size"], oldest=row["oldest"])
+
+
+def sla_level(waited: timedelta | None) -> str:
+    """ok, warning or breach, by the thresholds in settings."""
+    if waited is None:
+        return "ok"
+    minutes = waited.total_seconds() / 60
+    if minutes >= settings.SAFETY_SLA_BREACH_MINUTES:
+        return "breach"
+    if minutes >= settings.SAFETY_SLA_WARNING_MINUTES:
+        return "warning"
+    return "ok"
+
+
+def describe_wait(waited: timedelta | None) -> str:
+    if waited is None:
+        return "—"
+    minutes = int(waited.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min"
+    return f"{hours // 24} days"
+
+
+def open_issue_categories(limit: int = 50) -> list[str]:
+    """The issue categories that occur in open reports, for the category filter:
+    read from the data, so a new category from the pipeline shows up by itself."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT DISTINCT issue->>'category' AS category
+            FROM safety_reports,
+                 jsonb_array_elements(
+                     CASE WHEN jsonb_typeof(issues) = 'array' THEN issues ELSE '[]' END
+                 ) AS issue
+            WHERE ((requires_human_review AND review_status IS NULL)
+                   OR review_status = 'escalated')
+              AND jsonb_typeof(issue) = 'object' AND issue ? 'category'
+            ORDER BY 1
+            LIMIT %s
+            """,
+            [limit],
+        )
+        return [row[0] for row in cursor.fetchall()]

@@ -1,0 +1,308 @@
+"""The review queue in the admin: a changelist of open reports, the review page
+and the buttons behind it, for users with the review permission only."""
+
+from functools import partial
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html
+
+from contentops.admin_links import admin_link
+from personas.models import Persona
+from safety import services, views
+from safety.models import SEVERITY_RANK, ReviewStatus, Severity
+from safety.queue import (
+    QUEUE_ORDER,
+    describe_wait,
+    open_issue_categories,
+    open_reports,
+    queue_summary,
+    sla_level,
+)
+
+
+class StateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("pending", "Waiting for a moderator"), ("escalated", "Escalated (for leads)")]
+
+    def choices(self, changelist):
+        # "Waiting" is the default view, so it replaces Django's "All" choice.
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": (self.value() or "pending") == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == "escalated":
+            return queryset.filter(review_status=ReviewStatus.ESCALATED)
+        return queryset.filter(requires_human_review=True, review_status__isnull=True)
+
+
+class ClaimFilter(admin.SimpleListFilter):
+    title = "held by"
+    parameter_name = "held"
+
+    def lookups(self, request, model_admin):
+        return [("unclaimed", "Nobody"), ("mine", "Me"), ("others", "Someone else")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        live = Q(claimed_by__isnull=False, claim_expires_at__gt=now)
+        if self.value() == "unclaimed":
+            return queryset.exclude(live)
+        if self.value() == "mine":
+            return queryset.filter(live, claimed_by=request.user)
+        if self.value() == "others":
+            return queryset.filter(live).exclude(claimed_by=request.user)
+        return queryset
+
+
+class CategoryFilter(admin.SimpleListFilter):
+    title = "issue category"
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        return [(c, c.replace("_", " ")) for c in open_issue_categories()]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(issues__contains=[{"category": self.value()}])
+        return queryset
+
+
+class SeverityFilter(admin.SimpleListFilter):
+    title = "worst severity"
+    parameter_name = "severity"
+
+    def lookups(self, request, model_admin):
+        return [(value, f"{label} or worse") for value, label in reversed(Severity.choices)]
+
+    def queryset(self, request, queryset):
+        if self.value() in SEVERITY_RANK:
+            return queryset.filter(severity_rank__gte=SEVERITY_RANK[self.value()])
+        return queryset
+
+
+class WaitingFilter(admin.SimpleListFilter):
+    title = "waiting"
+    parameter_name = "waiting"
+
+    def lookups(self, request, model_admin):
+        warn, breach = settings.SAFETY_SLA_WARNING_MINUTES, settings.SAFETY_SLA_BREACH_MINUTES
+        return [
+            ("warning", f"Over {warn} min (SLA warning)"),
+            ("breach", f"Over {breach} min (SLA breached)"),
+            ("day", "Over a day"),
+        ]
+
+    def queryset(self, request, queryset):
+        minutes = {
+            "warning": settings.SAFETY_SLA_WARNING_MINUTES,
+            "breach": settings.SAFETY_SLA_BREACH_MINUTES,
+            "day": 24 * 60,
+        }.get(self.value())
+        if minutes is None:
+            return queryset
+        return queryset.filter(created_at__lte=timezone.now() - timezone.timedelta(minutes=minutes))
+
+
+class PersonaFilter(admin.SimpleListFilter):
+    """Only personas with open reports are offered, so the list stays short."""
+
+    title = "persona"
+    parameter_name = "persona"
+    limit = 50
+
+    def lookups(self, request, model_admin):
+        personas = (
+            Persona.objects.filter(video__task__safetyreport__in=open_reports().values("pk"))
+            .distinct()
+            .order_by("name")
+            .values_list("pk", "name")[: self.limit]
+        )
+        return [(str(pk), name) for pk, name in personas]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(task__video__persona_id=self.value())
+        return queryset
+
+
+class ReviewQueueAdmin(admin.ModelAdmin):
+    list_display = (
+        "waiting_column",
+        "score",
+        "issues_column",
+        "video_column",
+        "persona_column",
+        "holder_column",
+        "review_column",
+    )
+    list_display_links = None
+    list_select_related = ("task__video__persona", "claimed_by")
+    list_filter = (
+        StateFilter,
+        ClaimFilter,
+        CategoryFilter,
+        SeverityFilter,
+        WaitingFilter,
+        PersonaFilter,
+    )
+    list_per_page = 50
+    show_full_result_count = False
+    actions = ("bulk_approve",)
+    change_list_template = "admin/safety/review_queue.html"
+
+    # Only moderators (the review permission) see the queue; nobody adds,
+    # edits or deletes reports through it.
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(services.REVIEW_PERMISSION)
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_review_permission(self, request):
+        return self.has_view_permission(request)
+
+    def get_queryset(self, request):
+        return open_reports().order_by(*QUEUE_ORDER)
+
+    def get_urls(self):
+        def wrap(view):
+            return self.admin_site.admin_view(partial(view, model_admin=self))
+
+        name = "safety_reviewqueueitem_"
+        return [
+            path("next/", wrap(views.review_next), name=name + "next"),
+            path("<uuid:report_id>/review/", wrap(views.review_page), name=name + "review"),
+            path("<uuid:report_id>/claim/", wrap(views.claim), name=name + "claim"),
+            path("<uuid:report_id>/renew/", wrap(views.renew), name=name + "renew"),
+            path("<uuid:report_id>/release/", wrap(views.release), name=name + "release"),
+            path("<uuid:report_id>/takeover/", wrap(views.take_over), name=name + "takeover"),
+            path("<uuid:report_id>/decide/", wrap(views.decide), name=name + "decide"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return views.review_page(request, self, object_id)
+
+    def changelist_view(self, request, extra_context=None):
+        summary = queue_summary() if self.has_view_permission(request) else None
+        return super().changelist_view(
+            request,
+            {
+                "queue": summary,
+                "queue_wait": describe_wait(summary.oldest_wait) if summary else "",
+                **(extra_context or {}),
+            },
+        )
+
+    @admin.display(description="Waiting", ordering="created_at")
+    def waiting_column(self, obj):
+        waited = timezone.now() - obj.created_at if obj.created_at else None
+        return format_html(
+            '<span class="sla sla-{}">{}</span>', sla_level(waited), describe_wait(waited)
+        )
+
+    @admin.display(description="Issues")
+    def issues_column(self, obj):
+        if not isinstance(obj.issues, list):
+            return "—"
+        ranked = sorted(
+            (i for i in obj.issues if isinstance(i, dict)),
+            key=lambda i: SEVERITY_RANK.get(i.get("severity"), 0),
+            reverse=True,
+        )
+        return format_html(
+            "{}",
+            ", ".join(f"{i.get('category', '?')} ({i.get('severity', '?')})" for i in ranked[:3])
+            + (f" +{len(ranked) - 3}" if len(ranked) > 3 else ""),
+        )
+
+    @admin.display(description="Video")
+    def video_column(self, obj):
+        return admin_link(obj.task.video if obj.task_id and obj.task.video_id else None)
+
+    @admin.display(description="Persona")
+    def persona_column(self, obj):
+        video = obj.task.video if obj.task_id and obj.task.video_id else None
+        return video.persona.name if video and video.persona_id else "—"
+
+    @admin.display(description="Held by")
+    def holder_column(self, obj):
+        if obj.claimed_by_id and obj.claim_expires_at and obj.claim_expires_at > timezone.now():
+            until = timezone.localtime(obj.claim_expires_at).strftime("%H:%M")
+            return format_html("{} until {}", obj.claimed_by.get_username(), until)
+        return "—"
+
+    @admin.display(description="")
+    def review_column(self, obj):
+        return format_html('<a class="button" href="{}">Review</a>', views.review_url(obj.pk))
+
+    @admin.action(description="Approve selected low-risk reports…", permissions=["review"])
+    def bulk_approve(self, request, queryset):
+        limit = settings.SAFETY_BULK_APPROVE_MAX_SCORE
+        reports = list(queryset.select_related("task__video").order_by(*QUEUE_ORDER))
+        error = None
+        if request.POST.get("confirmed") == "yes":
+            try:
+                result = services.bulk_approve(
+                    report_ids=[r.pk for r in reports],
+                    moderator=request.user,
+                    reason_code=request.POST.get("reason", ""),
+                    note=request.POST.get("note", ""),
+                )
+            except services.ReviewRefused as refusal:
+                error = refusal.message
+            else:
+                self._report_bulk(request, reports, result)
+                return None
+        eligible = [r for r in reports if r.score is not None and r.score <= limit]
+        too_risky = [r for r in reports if r not in eligible]
+        return TemplateResponse(
+            request,
+            "admin/safety/bulk_approve.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "Approve low-risk reports",
+                "eligible": eligible,
+                "too_risky": too_risky,
+                "limit": limit,
+                "reasons": settings.SAFETY_REASON_CODES["approve"],
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "error": error,
+            },
+        )
+
+    def _report_bulk(self, request, reports, result):
+        names = {
+            r.pk: str(r.task.video) if r.task_id and r.task.video_id else str(r.pk)[:8]
+            for r in reports
+        }
+        if result.decided:
+            messages.success(request, f"Approved {len(result.decided)} reports.")
+        for report_id, why in result.refused.items():
+            messages.warning(request, f"Not approved: {names.get(report_id, report_id)}: {why}")

@@ -1,0 +1,383 @@
+"""Moderation operations. Each one owns its transaction, checks and log row.
+
+Claims are leases: a moderator holds a report until the lease lapses, renews it
+while the review page is open, or releases it. Decisions are append-only
+ReviewAction rows; the first final decision on a report wins, and its effect
+on the video is a guarded write.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from contentops.locking import VersionConflict
+from safety.models import ActionKind, ReviewAction, ReviewStatus, SafetyReport
+from safety.queue import QUEUE_ORDER, pending_reports, unclaimed
+from videos.models import Task, TaskStatus, TaskType, Video, VideoStatus
+
+REVIEW_PERMISSION = "safety.review_safetyreport"
+TAKEOVER_PERMISSION = "safety.takeover_safetyreport"
+
+OUTCOME_STATUS = {
+    ActionKind.APPROVE: ReviewStatus.APPROVED,
+    ActionKind.REJECT: ReviewStatus.REJECTED,
+    ActionKind.ESCALATE: ReviewStatus.ESCALATED,
+}
+NOTE_REQUIRED = (ActionKind.REJECT, ActionKind.ESCALATE)
+VIDEO_RETRIES = 5
+
+
+class ReviewRefused(Exception):
+    """A review operation that cannot happen; the message tells the person why.
+
+    `conflict` marks refusals caused by someone else acting first (HTTP 409).
+    """
+
+    def __init__(self, message: str, *, conflict: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.conflict = conflict
+
+
+def lease() -> timedelta:
+    return timedelta(seconds=settings.SAFETY_LEASE_SECONDS)
+
+
+def reason_codes(kind: str) -> dict[str, str]:
+    return dict(settings.SAFETY_REASON_CODES.get(kind, []))
+
+
+def _require(user, permission: str) -> None:
+    if not user.has_perm(permission):
+        raise PermissionDenied
+
+
+def _holder_name(report: SafetyReport) -> str:
+    return report.claimed_by.get_username() if report.claimed_by else "nobody"
+
+
+def _held_by_other(report: SafetyReport, user, now) -> bool:
+    return (
+        report.claimed_by_id is not None
+        and report.claimed_by_id != user.pk
+        and report.claim_expires_at is not None
+        and report.claim_expires_at > now
+    )
+
+
+def _lock(report_id) -> SafetyReport:
+    try:
+        return (
+            SafetyReport.objects.select_for_update(of=("self",))
+            .select_related("claimed_by")
+            .get(pk=report_id)
+        )
+    except SafetyReport.DoesNotExist:
+        raise ReviewRefused("That report does not exist (any more).") from None
+
+
+def _log(report, actor, kind, **fields) -> ReviewAction:
+    return ReviewAction.objects.create(
+        report=report, actor=actor, kind=kind, score_seen=report.score, **fields
+    )
+
+
+def _set_claim(report: SafetyReport, user, now) -> None:
+    report.claimed_by = user
+    report.claim_expires_at = now + lease()
+    report.save(update_fields=["claimed_by", "claim_expires_at"])
+
+
+# Claims
+
+
+def claim_next(*, moderator) -> SafetyReport | None:
+    """Hand the moderator the report they hold, else the worst unclaimed one.
+
+    SKIP LOCKED lets any number of moderators press "Review next" at once:
+    each locks a different row, and none waits for another.
+    """
+    _require(moderator, REVIEW_PERMISSION)
+    now = timezone.now()
+    with transaction.atomic():
+        held = (
+            pending_reports()
+            .filter(claimed_by=moderator, claim_expires_at__gt=now)
+            .order_by(*QUEUE_ORDER)
+            .select_for_update(skip_locked=True)
+            .first()
+        )
+        if held is not None:
+            _set_claim(held, moderator, now)
+            return held
+        report = (
+            unclaimed(pending_reports(), now)
+            .order_by(*QUEUE_ORDER)
+            .select_for_update(skip_locked=True)
+            .first()
+        )
+        if report is None:
+            return None
+        _set_claim(report, moderator, now)
+        _log(report, moderator, ActionKind.CLAIM)
+    return report
+
+
+def claim(*, report_id, moderator) -> SafetyReport:
+    """Claim one report (from the queue or the escalations list)."""
+    _require(moderator, REVIEW_PERMISSION)
+    now = timezone.now()
+    with transaction.atomic():
+        report = _lock(report_id)
+        _refuse_if_decided(report)
+        if _held_by_other(report, moderator, now):
+            raise ReviewRefused(
+                f"{_holder_name(report)} is reviewing this report until "
+                f"{timezone.localtime(report.claim_expires_at):%H:%M}.",
+                conflict=True,
+            )
+        renewing = report.claimed_by_id == moderator.pk
+        _set_claim(report, moderator, now)
+        if not renewing:
+            _log(report, moderator, ActionKind.CLAIM)
+    return report
+
+
+def renew_claim(*, report_id, moderator) -> SafetyReport:
+    """Extend the moderator's lease while their review page is open."""
+    _require(moderator, REVIEW_PERMISSION)
+    now = timezone.now()
+    with transaction.atomic():
+        report = _lock(report_id)
+        if report.claimed_by_id != moderator.pk or report.review_status in (
+            ReviewStatus.APPROVED,
+            ReviewStatus.REJECTED,
+        ):
+            raise ReviewRefused(
+                f"You no longer hold this report (now held by {_holder_name(report)}).",
+                conflict=True,
+            )
+        _set_claim(report, moderator, now)
+    return report
+
+
+def release_claim(*, report_id, moderator) -> None:
+    """Give the report back to the queue."""
+    _require(moderator, REVIEW_PERMISSION)
+    with transaction.atomic():
+        report = _lock(report_id)
+        if report.claimed_by_id != moderator.pk:
+            raise ReviewRefused("You do not hold this report.", conflict=True)
+        report.claimed_by = None
+        report.claim_expires_at = None
+        report.save(update_fields=["claimed_by", "claim_expires_at"])
+        _log(report, moderator, ActionKind.RELEASE)
+
+
+def take_over(*, report_id, lead) -> SafetyReport:
+    """A lead takes a report another moderator holds; the log names both."""
+    _require(lead, REVIEW_PERMISSION)
+    _require(lead, TAKEOVER_PERMISSION)
+    now = timezone.now()
+    with transaction.atomic():
+        report = _lock(report_id)
+        _refuse_if_decided(report)
+        _take_over_locked(report, lead, now)
+    return report
+
+
+def _take_over_locked(report, lead, now) -> None:
+    if not _held_by_other(report, lead, now):
+        _set_claim(report, lead, now)
+        _log(report, lead, ActionKind.CLAIM)
+        return
+    previous = report.claimed_by
+    _set_claim(report, lead, now)
+    _log(report, lead, ActionKind.TAKEOVER, previous_holder=previous)
+
+
+# Decisions
+
+
+def _refuse_if_decided(report: SafetyReport) -> None:
+    if report.review_status in (ReviewStatus.APPROVED, ReviewStatus.REJECTED):
+        decision = report.review_actions.filter(kind__in=["approve", "reject"]).first()
+        who = decision.actor.get_username() if decision else "someone"
+        when = f" at {timezone.localtime(decision.created_at):%H:%M}" if decision else ""
+        raise ReviewRefused(
+            f"This report was already {report.review_status} by {who}{when}; "
+            "your decision was not recorded.",
+            conflict=True,
+        )
+
+
+def _validate(kind: str, reason_code: str, note: str) -> None:
+    if kind not in OUTCOME_STATUS:
+        raise ReviewRefused(f"Unknown decision {kind!r}: approve, reject or escalate.")
+    if reason_code not in reason_codes(kind):
+        raise ReviewRefused(f"Choose a reason for {kind}: {reason_code!r} is not one of them.")
+    if kind in NOTE_REQUIRED and not note.strip():
+        raise ReviewRefused(f"A note is required to {kind}: say what you saw.")
+
+
+def decide(
+    *,
+    report_id,
+    moderator,
+    kind: str,
+    reason_code: str,
+    note: str = "",
+    video_version_seen: int | None = None,
+) -> ReviewAction:
+    """Approve, reject or escalate a report; the first final decision wins.
+
+    The holder of the claim decides; a lead with the takeover permission may
+    decide a report someone else holds (the takeover is logged first), and
+    only a lead decides an escalated report. The video follows the verdicts
+    of all its reports (see `settle_video`).
+    """
+    _require(moderator, REVIEW_PERMISSION)
+    _validate(kind, reason_code, note)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            report = _lock(report_id)
+            _refuse_if_decided(report)
+            _check_may_decide(report, moderator, kind, now)
+            action = _log(
+                report,
+                moderator,
+                kind,
+                reason_code=reason_code,
+                note=note.strip(),
+                video_version_seen=video_version_seen,
+            )
+            report.review_status = OUTCOME_STATUS[kind]
+            report.claimed_by = None
+            report.claim_expires_at = None
+            report.save(update_fields=["review_status", "claimed_by", "claim_expires_at"])
+            video_id = report.task.video_id if report.task_id else None
+            if video_id:
+                settle_video(video_id)
+    except IntegrityError:
+        # The one-final-decision index caught a writer that skipped the row lock.
+        raise ReviewRefused(
+            "This report was decided by someone else a moment ago; your decision was not recorded.",
+            conflict=True,
+        ) from None
+    return action
+
+
+def _check_may_decide(report, moderator, kind, now) -> None:
+    is_lead = moderator.has_perm(TAKEOVER_PERMISSION)
+    if report.review_status == ReviewStatus.ESCALATED:
+        if not is_lead:
+            raise PermissionDenied
+        if kind == ActionKind.ESCALATE:
+            raise ReviewRefused("This report is already escalated; approve or reject it.")
+    if _held_by_other(report, moderator, now):
+        if not is_lead:
+            raise ReviewRefused(
+                f"{_holder_name(report)} is reviewing this report until "
+                f"{timezone.localtime(report.claim_expires_at):%H:%M}; only they, or a lead "
+                "taking it over, can decide it.",
+                conflict=True,
+            )
+        _take_over_locked(report, moderator, now)
+
+
+def settle_video(video_id) -> None:
+    """Move the video by the verdicts on all its reports, guarded on its version.
+
+    Any rejected → rejected, and its unfinished publish tasks are cancelled;
+    all cleared (approved, or never needing a human) → ready; otherwise (some
+    pending or escalated) the video stays in review. Retried on conflicts.
+    """
+    for _ in range(VIDEO_RETRIES):
+        video = Video.objects.get(pk=video_id)
+        target = _verdict_for(video)
+        if target is None or video.status == target:
+            return
+        result = Video.objects.update_guarded({video.pk: video.state_version}, status=target)
+        if result.updated:
+            if target == VideoStatus.REJECTED:
+                _cancel_publish_work(video_id)
+            return
+    raise ReviewRefused("The video kept changing while we updated it; try again.", conflict=True)
+
+
+SETTLEABLE = (VideoStatus.DRAFT, VideoStatus.PRODUCING, VideoStatus.IN_REVIEW)
+REJECTABLE = (*SETTLEABLE, VideoStatus.READY, VideoStatus.APPROVED)
+
+
+def _verdict_for(video: Video) -> str | None:
+    statuses = set(
+        SafetyReport.objects.filter(
+            task__video_id=video.pk, requires_human_review=True
+        ).values_list("review_status", flat=True)
+    )
+    if ReviewStatus.REJECTED in statuses:
+        return VideoStatus.REJECTED if video.status in REJECTABLE else None
+    if statuses <= {ReviewStatus.APPROVED} and video.status == VideoStatus.IN_REVIEW:
+        return VideoStatus.READY
+    return None
+
+
+def _cancel_publish_work(video_id) -> None:
+    for _ in range(VIDEO_RETRIES):
+        versions = dict(
+            Task.objects.filter(
+                video_id=video_id,
+                type=TaskType.PUBLISH,
+                status__in=[TaskStatus.QUEUED, TaskStatus.RUNNING],
+            ).values_list("pk", "state_version")
+        )
+        if not versions:
+            return
+        Task.objects.update_guarded(versions, status=TaskStatus.CANCELLED)
+    raise VersionConflict(Task, video_id, 0, None)
+
+
+# Bulk
+
+
+@dataclass
+class BulkResult:
+    decided: list = field(default_factory=list)
+    refused: dict = field(default_factory=dict)  # report id -> why
+
+
+def bulk_approve(*, report_ids, moderator, reason_code: str, note: str = "") -> BulkResult:
+    """Approve low-risk reports one by one: each gets its own decision row, and
+    a report above the score limit, held by someone else or already decided is
+    refused by itself while the others go through."""
+    _require(moderator, REVIEW_PERMISSION)
+    _validate(ActionKind.APPROVE, reason_code, note)
+    limit = settings.SAFETY_BULK_APPROVE_MAX_SCORE
+    result = BulkResult()
+    scores = dict(SafetyReport.objects.filter(pk__in=report_ids).values_list("pk", "score"))
+    for report_id in sorted(report_ids, key=str):
+        score = scores.get(report_id)
+        if report_id not in scores:
+            result.refused[report_id] = "does not exist"
+        elif score is None or score > limit:
+            result.refused[report_id] = f"score {score} is above the bulk limit {limit}"
+        else:
+            try:
+                decide(
+                    report_id=report_id,
+                    moderator=moderator,
+                    kind=ActionKind.APPROVE,
+                    reason_code=reason_code,
+                    note=note,
+                )
+                result.decided.append(report_id)
+            except ReviewRefused as refusal:
+                result.refused[report_id] = refusal.message
+            except PermissionDenied:
+                result.refused[report_id] = "escalated: only a lead may decide it"
+    return result

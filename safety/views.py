@@ -1,0 +1,199 @@
+"""The moderator's pages: the review page and the POST endpoints behind its buttons.
+
+Every view checks the review permission itself (the services check again);
+refusals caused by someone else acting first answer 409 with the page and a
+message, never a 500.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from safety import review, services
+from safety.highlight import highlight
+from safety.models import ActionKind, ReviewStatus, SafetyReport
+from safety.queue import describe_wait, sla_level
+from videos.storage import ArtifactMissing, StorageUnavailable, read_text
+
+
+def _require_reviewer(request) -> None:
+    if not request.user.has_perm(services.REVIEW_PERMISSION):
+        raise PermissionDenied
+
+
+def review_url(report_id) -> str:
+    return reverse("admin:safety_reviewqueueitem_review", args=[report_id])
+
+
+def queue_url() -> str:
+    return reverse("admin:safety_reviewqueueitem_changelist")
+
+
+def _script_preview(artifacts, lines):
+    scripts = artifacts.get("script") or []
+    if not scripts:
+        return None
+    artifact = scripts[0]
+    preview = {"artifact": artifact, "segments": None, "error": None, "truncated": False}
+    try:
+        text = read_text(artifact, limit_bytes=review.SCRIPT_INLINE_BYTES)
+    except (ArtifactMissing, StorageUnavailable) as problem:
+        preview["error"] = str(problem)
+        return preview
+    preview["truncated"] = len(text.encode()) >= review.SCRIPT_INLINE_BYTES
+    preview["segments"] = highlight(text, [line.excerpt for line in lines])
+    return preview
+
+
+def review_page(request, model_admin, report_id, *, error=None, status=200):
+    _require_reviewer(request)
+    try:
+        report = review.report_for_review(report_id)
+    except SafetyReport.DoesNotExist:
+        raise Http404("No such safety report.") from None
+    now = timezone.now()
+    video = report.task.video if report.task_id else None
+    lines = review.issue_lines(report.issues)
+    artifacts = review.video_artifacts(video)
+    holds = report.claimed_by_id == request.user.pk and (
+        report.claim_expires_at is not None and report.claim_expires_at > now
+    )
+    held_by_other = (
+        report.claimed_by_id is not None
+        and not holds
+        and report.claim_expires_at is not None
+        and report.claim_expires_at > now
+    )
+    is_lead = request.user.has_perm(services.TAKEOVER_PERMISSION)
+    decided = report.review_status in (ReviewStatus.APPROVED, ReviewStatus.REJECTED)
+    waited = now - report.created_at if report.created_at else None
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": f"Review: {video or 'report without a video'}",
+        "report": report,
+        "video": video,
+        "persona": video.persona if video else None,
+        "issue_lines": lines,
+        "artifacts": artifacts,
+        "script": _script_preview(artifacts, lines),
+        "log": review.review_log(report),
+        "earlier": review.earlier_reports(report),
+        "holds": holds,
+        "held_by_other": held_by_other,
+        "is_lead": is_lead,
+        "decided": decided,
+        "may_decide": not decided
+        and (holds or is_lead or not held_by_other)
+        and (report.review_status != ReviewStatus.ESCALATED or is_lead),
+        "reason_codes": settings.SAFETY_REASON_CODES,
+        "renew_seconds": settings.SAFETY_LEASE_RENEW_SECONDS,
+        "waited": describe_wait(waited),
+        "sla": sla_level(waited),
+        "error": error,
+        "queue_url": queue_url(),
+    }
+    request.current_app = model_admin.admin_site.name
+    return TemplateResponse(request, "admin/safety/review.html", context, status=status)
+
+
+def _refused(request, model_admin, report_id, refusal: services.ReviewRefused):
+    return review_page(
+        request,
+        model_admin,
+        report_id,
+        error=refusal.message,
+        status=409 if refusal.conflict else 400,
+    )
+
+
+@require_POST
+def review_next(request, model_admin):
+    _require_reviewer(request)
+    report = services.claim_next(moderator=request.user)
+    if report is None:
+        messages.success(request, "The queue is empty: nothing waits for a human.")
+        return redirect(queue_url())
+    return redirect(review_url(report.pk))
+
+
+@require_POST
+def claim(request, model_admin, report_id):
+    _require_reviewer(request)
+    try:
+        services.claim(report_id=report_id, moderator=request.user)
+    except services.ReviewRefused as refusal:
+        return _refused(request, model_admin, report_id, refusal)
+    return redirect(review_url(report_id))
+
+
+@require_POST
+def renew(request, model_admin, report_id):
+    _require_reviewer(request)
+    try:
+        report = services.renew_claim(report_id=report_id, moderator=request.user)
+    except services.ReviewRefused as refusal:
+        return JsonResponse({"error": refusal.message}, status=409)
+    return JsonResponse({"expires_at": report.claim_expires_at.isoformat()})
+
+
+@require_POST
+def release(request, model_admin, report_id):
+    _require_reviewer(request)
+    try:
+        services.release_claim(report_id=report_id, moderator=request.user)
+    except services.ReviewRefused as refusal:
+        return _refused(request, model_admin, report_id, refusal)
+    messages.info(request, "Released: the report is back in the queue.")
+    return redirect(queue_url())
+
+
+@require_POST
+def take_over(request, model_admin, report_id):
+    _require_reviewer(request)
+    if not request.user.has_perm(services.TAKEOVER_PERMISSION):
+        raise PermissionDenied
+    try:
+        services.take_over(report_id=report_id, lead=request.user)
+    except services.ReviewRefused as refusal:
+        return _refused(request, model_admin, report_id, refusal)
+    messages.warning(request, "You took this report over; the log records it.")
+    return redirect(review_url(report_id))
+
+
+@require_POST
+def decide(request, model_admin, report_id):
+    _require_reviewer(request)
+    kind = request.POST.get("decision", "")
+    version = request.POST.get("video_version_seen", "")
+    try:
+        action = services.decide(
+            report_id=report_id,
+            moderator=request.user,
+            kind=kind,
+            reason_code=request.POST.get(f"reason_{kind}", request.POST.get("reason", "")),
+            note=request.POST.get("note", ""),
+            video_version_seen=int(version) if version.isdigit() else None,
+        )
+    except services.ReviewRefused as refusal:
+        return _refused(request, model_admin, report_id, refusal)
+    verb = {ActionKind.APPROVE: "Approved", ActionKind.REJECT: "Rejected"}.get(
+        action.kind, "Escalated"
+    )
+    messages.success(request, f"{verb} the report on “{_video_title(action.report)}”.")
+    following = services.claim_next(moderator=request.user)
+    if following is None:
+        messages.info(request, "That was the last one: the queue is empty.")
+        return redirect(queue_url())
+    return redirect(review_url(following.pk))
+
+
+def _video_title(report) -> str:
+    video = report.task.video if report.task_id and report.task.video_id else None
+    return str(video) if video else "a report without a video"
