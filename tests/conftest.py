@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from contentops.roles import EDITORS, MODERATORS, STAFF_VIEWERS
+from contentops.roles import EDITORS, MODERATORS, ROLES, STAFF_VIEWERS
 from tests.factories import UserFactory
 
 
@@ -17,6 +17,8 @@ def plain_http(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Users are made per test; a deliberately slow password hasher only slows the suite.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -51,6 +53,20 @@ def client_for(client):
 
 
 @pytest.fixture
+def roles(db):
+    """The role groups of contentops.roles. A data migration makes them, and the
+    flush after every transactional test deletes them, so make them again."""
+    from django.contrib.auth.models import Permission
+
+    for name, codes in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            for app_label, codename in (code.split(".") for code in codes)
+        )
+
+
+@pytest.fixture
 def roles_exist(db):
     assert Group.objects.filter(name__in=[MODERATORS, EDITORS, STAFF_VIEWERS]).count() == 3
 
@@ -80,3 +96,24 @@ def pipeline_db(transactional_db):
     yield connect
     for raw in opened:
         raw.close()
+
+
+@pytest.fixture
+def s3_media():
+    """`s3_media(name, content) -> s3_path`: put a file in the configured bucket
+    (the S3_* variables: a real S3), under a key of its own; deleted afterwards."""
+    import uuid
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    keys = []
+
+    def upload(name: str, content: bytes) -> str:
+        key = default_storage.save(f"tests/{uuid.uuid4().hex}/{name}", ContentFile(content))
+        keys.append(key)
+        return f"s3://{default_storage.bucket_name}/{key}"
+
+    yield upload
+    for key in keys:
+        default_storage.delete(key)

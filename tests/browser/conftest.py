@@ -13,11 +13,9 @@ import os
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.test import override_settings
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from contentops.roles import ROLES
 from tests.factories import PASSWORD
 
 CHROMIUM_ARGS = [
@@ -75,18 +73,6 @@ def live_server(request):
 def fast_password_hashing(settings):
     # Every test makes users and logs them in; the production hasher takes ~0.5 s a go.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def roles(transactional_db):
-    """The role groups of contentops.roles. A data migration makes them, and the
-    flush after every transactional test deletes them, so make them again."""
-    for name, codes in ROLES.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            for app_label, codename in (code.split(".") for code in codes)
-        )
 
 
 @pytest.fixture
