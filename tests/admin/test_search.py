@@ -158,3 +158,19 @@ def test_uuid_search_reads_no_table_in_full(browser, crowded_tables, path, make)
     changelist = search(browser, path, str(video.pk))
     assert len(changelist.result_list) == 1
     assert full_reads(changelist.queryset) == []
+
+
+@pytest.mark.parametrize("term", ["uuid", "Sunset"])
+def test_video_picker_of_the_task_form_finds_a_video_by_uuid_or_title(browser, term):
+    video = VideoFactory(title="Sunset")
+    VideoFactory(title="Morning")
+    response = browser.get(
+        "/admin/autocomplete/",
+        {
+            "app_label": "videos",
+            "model_name": "task",
+            "field_name": "video",
+            "term": str(video.pk) if term == "uuid" else term,
+        },
+    )
+    assert [row["id"] for row in response.json()["results"]] == [str(video.pk)]
