@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
@@ -224,7 +224,11 @@ class VersionedAdminMixin:
 
     def save_model(self, request, obj, form, change):
         try:
-            super().save_model(request, obj, form, change)
+            # A savepoint: an error out of save() marks the enclosing transaction
+            # (list_editable saves every row in one) for rollback, which would undo
+            # the other rows and break the next query.
+            with transaction.atomic(using=router.db_for_write(type(obj))):
+                super().save_model(request, obj, form, change)
         except VersionConflict as conflict:
             if getattr(form, "prefix", None) is None:
                 raise

@@ -1,0 +1,338 @@
+"""The admin never overwrites a write it has not shown: change forms, list_editable
+and actions are guarded by the version each row had when the page was loaded.
+
+Another writer is simulated between the page load and the post by a plain
+UPDATE (the database trigger bumps the version) or another instance's save().
+"""
+
+import re
+from html import unescape
+
+import pytest
+from django.db import connection
+from django.db.models.signals import pre_save
+
+from contentops.admin_locking import FieldConflict
+from tests.admin.pages import change_url, history_url, task_data, video_data
+from tests.factories import PersonaFactory, TaskFactory, UserFactory, VideoFactory
+from videos.models import Task, Video, VideoStatus
+
+
+@pytest.fixture
+def browser(admin_user, client_for):
+    return client_for(admin_user)
+
+
+def reload(obj):
+    return type(obj).objects.get(pk=obj.pk)
+
+
+def loaded_version(response) -> int:
+    """The version the change form carries, as the browser would post it back."""
+    match = re.search(r'name="loaded_version" value="(\d+)"', response.content.decode())
+    assert match, "the change form should carry the version it was loaded at"
+    return int(match.group(1))
+
+
+def conflict_box(response) -> str:
+    html = response.content.decode()
+    start = html.find('id="version-conflict"')
+    assert start != -1, "the page should show the version conflict"
+    return unescape(html[start : html.index("</table>", start)])
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def changelist_post(videos, titles: dict, seen: dict) -> dict:
+    """The videos changelist's list_editable post for `videos`, as rendered at `seen`."""
+    data = {
+        "form-TOTAL_FORMS": len(videos),
+        "form-INITIAL_FORMS": len(videos),
+        "form-MIN_NUM_FORMS": 0,
+        "form-MAX_NUM_FORMS": 1000,
+        "_save": "Save",
+    }
+    for index, video in enumerate(videos):
+        data[f"form-{index}-id"] = video.pk
+        data[f"form-{index}-title"] = titles.get(video.pk, video.title)
+        data[f"_seen_version_{video.pk}"] = seen[video.pk]
+    return data
+
+
+def action_post(action: str, seen: dict) -> dict:
+    data = {"action": action, "index": 0, "_selected_action": list(seen)}
+    data.update({f"_seen_version_{pk}": version for pk, version in seen.items()})
+    return data
+
+
+# Change form
+
+
+def test_change_form_carries_the_version_it_was_loaded_at(browser):
+    video = VideoFactory()
+    Video.objects.filter(pk=video.pk).update(title="moved on")
+    assert loaded_version(browser.get(change_url(video))) == 1
+
+
+def test_stale_change_form_shows_the_conflict_and_overwrites_nothing(browser):
+    video = VideoFactory(title="original", status=VideoStatus.DRAFT)
+    version = loaded_version(browser.get(change_url(video)))
+    Video.objects.filter(pk=video.pk).update(title="theirs")
+
+    response = browser.post(
+        change_url(video),
+        video_data(video, title="mine", status=VideoStatus.READY, loaded_version=version),
+    )
+
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.field_conflicts == [
+        FieldConflict("Title", database="theirs", yours="mine"),
+        FieldConflict("Status", database="Draft", yours="Ready"),
+    ]
+    box = conflict_box(response)
+    assert "theirs" in box and "mine" in box
+    assert "was changed by someone else" in response.content.decode()
+    assert form["title"].value() == "mine"
+    assert form["status"].value() == VideoStatus.READY
+    stored = reload(video)
+    assert (stored.title, stored.status, stored.state_version) == ("theirs", "draft", 1)
+
+
+def test_saving_again_after_a_conflict_applies_the_users_values(browser):
+    video = VideoFactory(title="original")
+    version = loaded_version(browser.get(change_url(video)))
+    Video.objects.filter(pk=video.pk).update(title="theirs")
+    refused = browser.post(
+        change_url(video), video_data(video, title="mine", loaded_version=version)
+    )
+
+    again = browser.post(
+        change_url(video), video_data(video, title="mine", loaded_version=loaded_version(refused))
+    )
+
+    assert again.status_code == 302
+    stored = reload(video)
+    assert (stored.title, stored.state_version) == ("mine", 2)
+
+
+def test_change_form_conflicts_with_another_instances_save(browser):
+    video = VideoFactory(title="original")
+    version = loaded_version(browser.get(change_url(video)))
+    theirs = reload(video)
+    theirs.persona = PersonaFactory(name="Theirs")
+    theirs.save()
+
+    response = browser.post(change_url(video), video_data(video, loaded_version=version))
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.field_conflicts == [
+        FieldConflict("Persona", database="Theirs", yours=str(video.persona))
+    ]
+    assert reload(video).persona.name == "Theirs"
+
+
+def test_post_without_a_loaded_version_is_refused_like_a_conflict(browser):
+    video = VideoFactory(title="original")
+    data = video_data(video, title="mine")
+    del data["loaded_version"]
+
+    response = browser.post(change_url(video), data)
+
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.conflict is not None and form.conflict.expected is None
+    assert form.field_conflicts == [FieldConflict("Title", database="original", yours="mine")]
+    assert 'id="version-conflict"' in response.content.decode()
+    assert loaded_version(response) == 0
+    assert reload(video).title == "original"
+
+
+def test_up_to_date_change_form_saves_and_bumps_the_version(browser):
+    video = VideoFactory(title="original")
+    version = loaded_version(browser.get(change_url(video)))
+    response = browser.post(
+        change_url(video), video_data(video, title="mine", loaded_version=version)
+    )
+    assert response.status_code == 302
+    stored = reload(video)
+    assert (stored.title, stored.state_version) == ("mine", 1)
+
+
+def test_stale_task_form_shows_json_payloads_side_by_side(browser):
+    task = TaskFactory(payload={"prompt": "a cat"})
+    version = loaded_version(browser.get(change_url(task)))
+    Task.objects.filter(pk=task.pk).update(payload={"prompt": "a dog"})
+
+    response = browser.post(
+        change_url(task),
+        task_data(task, payload='{"prompt": "a bird"}', loaded_version=version),
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.field_conflicts == [
+        FieldConflict(
+            "Payload", database='{\n  "prompt": "a dog"\n}', yours='{\n  "prompt": "a bird"\n}'
+        )
+    ]
+    assert reload(task).payload == {"prompt": "a dog"}
+
+
+# list_editable
+
+
+def test_list_editable_saves_unchanged_rows_and_names_the_changed_one(browser):
+    quiet, busy = VideoFactory(title="quiet"), VideoFactory(title="busy")
+    seen = {quiet.pk: quiet.state_version, busy.pk: busy.state_version}
+    page = browser.get("/admin/videos/video/").content.decode()
+    for pk, version in seen.items():
+        assert f'name="_seen_version_{pk}" value="{version}"' in page
+    Video.objects.filter(pk=busy.pk).update(title="theirs")
+
+    response = browser.post(
+        "/admin/videos/video/",
+        changelist_post([quiet, busy], {quiet.pk: "quiet, edited", busy.pk: "mine"}, seen),
+        follow=True,
+    )
+
+    assert reload(quiet).title == "quiet, edited"
+    assert reload(busy).title == "theirs"
+    warnings = [m for m in messages_of(response) if "changed by someone else" in m]
+    assert len(warnings) == 1
+    assert "theirs" in warnings[0] and change_url(busy) in warnings[0]
+    assert "quiet" not in warnings[0]
+    assert "1 video was changed successfully." in messages_of(response)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_list_editable_row_that_loses_a_race_after_the_check_is_named(client_for, pipeline_db):
+    # The pipeline commits its write between the formset's version check and the save.
+    browser = client_for(UserFactory(username="admin", is_superuser=True))
+    quiet, busy = VideoFactory(title="quiet"), VideoFactory(title="busy")
+    pipeline = pipeline_db()
+
+    def pipeline_writes(sender, instance, **kwargs):
+        if instance.pk == busy.pk:
+            pipeline.execute("UPDATE videos SET title = 'theirs' WHERE video_id = %s", [busy.pk])
+
+    pre_save.connect(pipeline_writes, sender=Video)
+    try:
+        response = browser.post(
+            "/admin/videos/video/",
+            changelist_post(
+                [quiet, busy],
+                {quiet.pk: "quiet, edited", busy.pk: "mine"},
+                {
+                    quiet.pk: 0,
+                    busy.pk: 0,
+                },
+            ),
+            follow=True,
+        )
+    finally:
+        pre_save.disconnect(pipeline_writes, sender=Video)
+
+    assert (reload(quiet).title, reload(busy).title) == ("quiet, edited", "theirs")
+    [warning] = [m for m in messages_of(response) if "changed by someone else" in m]
+    assert change_url(busy) in warning
+
+
+def test_list_editable_refuses_rows_posted_without_their_version(browser):
+    video = VideoFactory(title="original")
+    data = changelist_post([video], {video.pk: "mine"}, {video.pk: video.state_version})
+    del data[f"_seen_version_{video.pk}"]
+
+    response = browser.post("/admin/videos/video/", data, follow=True)
+
+    assert reload(video).title == "original"
+    assert any("changed by someone else" in m for m in messages_of(response))
+
+
+# Actions
+
+
+def test_archive_action_archives_unchanged_rows_and_names_the_rest(browser):
+    first, second, changed = VideoFactory.create_batch(3, status=VideoStatus.DRAFT)
+    published = VideoFactory(status=VideoStatus.PUBLISHED, title="Live one")
+    seen = {video.pk: video.state_version for video in [first, second, changed, published]}
+    Video.objects.filter(pk=changed.pk).update(title="theirs")
+
+    response = browser.post(
+        "/admin/videos/video/", action_post("archive_selected", seen), follow=True
+    )
+
+    statuses = {v.pk: v.status for v in Video.objects.filter(pk__in=seen)}
+    assert statuses == {
+        first.pk: VideoStatus.ARCHIVED,
+        second.pk: VideoStatus.ARCHIVED,
+        changed.pk: VideoStatus.DRAFT,
+        published.pk: VideoStatus.PUBLISHED,
+    }
+    messages = messages_of(response)
+    assert "Archived 2 videos." in messages
+    [conflict] = [m for m in messages if "changed by someone else" in m]
+    assert change_url(changed) in conflict and "theirs" in conflict
+    [skipped] = [m for m in messages if "does not allow it" in m]
+    assert change_url(published) in skipped and "Live one" in skipped
+    assert change_url(first) not in conflict + skipped
+
+
+def test_archive_action_without_seen_versions_uses_the_versions_now(browser):
+    # "Select all" across pages posts no version for rows the page never showed.
+    video = VideoFactory(status=VideoStatus.DRAFT)
+    data = {"action": "archive_selected", "index": 0, "_selected_action": [video.pk]}
+    browser.post("/admin/videos/video/", data)
+    assert reload(video).status == VideoStatus.ARCHIVED
+
+
+# History
+
+
+def test_history_names_the_admin_who_changed_the_video(browser):
+    video = VideoFactory(title="original")
+    browser.post(change_url(video), video_data(video, title="mine"))
+
+    events = browser.get(history_url(video)).context["events"]
+
+    assert [(e.label, e.who) for e in events] == [
+        ("update", "admin"),
+        ("insert", "a program (SQL)"),
+    ]
+    assert ("title", "original", "mine") in events[0].changes
+
+
+def test_history_names_a_program_for_raw_sql_updates(browser):
+    video = VideoFactory(title="original")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE videos SET title = %s, state_version = state_version + 1 WHERE video_id = %s",
+            ["from the pipeline", video.pk],
+        )
+
+    response = browser.get(history_url(video))
+
+    latest = response.context["events"][0]
+    assert (latest.label, latest.who) == ("update", "a program (SQL)")
+    assert ("title", "original", "from the pipeline") in latest.changes
+    assert "a program (SQL)" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_history_tells_an_admin_change_from_a_later_sql_change(client_for):
+    # Committed requests, as in production: the admin's context must not leak
+    # into the pipeline's next write.
+    browser = client_for(UserFactory(username="admin", is_superuser=True))
+    video = VideoFactory(title="original")
+    browser.post(change_url(video), video_data(video, title="mine"))
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE videos SET title = 'pipeline' WHERE video_id = %s", [video.pk])
+
+    events = browser.get(history_url(video)).context["events"]
+
+    assert [(e.label, e.who) for e in events] == [
+        ("update", "a program (SQL)"),
+        ("update", "admin"),
+        ("insert", "a program (SQL)"),
+    ]
