@@ -37,7 +37,7 @@ from django.utils import timezone
 from contentops.roles import EDITORS, MODERATORS, STAFF_VIEWERS
 from personas.models import Persona
 from publishing.models import PublishReceipt, PublishStatus
-from safety.models import SafetyReport
+from safety.models import ActionKind, ReviewAction, ReviewStatus, SafetyReport
 from videos.models import Artifact, ArtifactKind, Task, TaskStatus, TaskType, Video, VideoStatus
 
 DEFAULT_PASSWORD = "contentops-demo"
@@ -179,12 +179,11 @@ def seed_demo(*, password: str) -> DemoSeed:
         with connection.cursor() as cursor:
             # Two runs at once must not both find the database empty.
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK])
+        users = {user.username: ensure_demo_user(user, password=password) for user in DEMO_USERS}
         created = not demo_present()
         if created:
-            create_catalogue(now=timezone.now())
+            create_catalogue(now=timezone.now(), moderator=users["moderator"])
         restored = 0 if created else restore_missing_media()
-        for user in DEMO_USERS:
-            ensure_demo_user(user, password=password)
     return DemoSeed(created=created, restored_media=restored, counts=demo_counts())
 
 
@@ -193,7 +192,7 @@ def demo_present() -> bool:
     return Persona.objects.filter(pk__in=[persona.id for persona in personas]).exists()
 
 
-def create_catalogue(*, now: datetime) -> None:
+def create_catalogue(*, now: datetime, moderator) -> None:
     personas, videos = catalogue()
     rows = {
         plan.slug: Persona.objects.create(
@@ -205,10 +204,10 @@ def create_catalogue(*, now: datetime) -> None:
         for plan in personas
     }
     for plan in videos:
-        create_video(plan, persona=rows[plan.persona.slug], now=now)
+        create_video(plan, persona=rows[plan.persona.slug], now=now, moderator=moderator)
 
 
-def create_video(plan: VideoPlan, *, persona: Persona, now: datetime) -> Video:
+def create_video(plan: VideoPlan, *, persona: Persona, now: datetime, moderator) -> Video:
     started = now - timedelta(days=plan.age_days)
     finished = started + timedelta(hours=3)
     video = Video.objects.create(
@@ -221,7 +220,7 @@ def create_video(plan: VideoPlan, *, persona: Persona, now: datetime) -> Video:
     )
     for number, (task_type, task_status) in enumerate(plan.steps, start=1):
         at = started + timedelta(minutes=9 * number)
-        create_task(video, plan, task_type, task_status, at=at)
+        create_task(video, plan, task_type, task_status, at=at, moderator=moderator)
     for receipt in plan.receipts:
         PublishReceipt.objects.create(
             video=video,
@@ -234,7 +233,13 @@ def create_video(plan: VideoPlan, *, persona: Persona, now: datetime) -> Video:
 
 
 def create_task(
-    video: Video, plan: VideoPlan, task_type: TaskType, task_status: TaskStatus, *, at: datetime
+    video: Video,
+    plan: VideoPlan,
+    task_type: TaskType,
+    task_status: TaskStatus,
+    *,
+    at: datetime,
+    moderator,
 ) -> Task:
     payload = task_payload(plan, task_type, task_status, at=at)
     kind = ARTIFACT_KIND.get(task_type)
@@ -245,14 +250,46 @@ def create_task(
     )
     report = plan.safety_report
     if task_type == TaskType.SAFETY_CHECK and task_status == TaskStatus.SUCCEEDED and report:
-        SafetyReport.objects.create(
+        created = SafetyReport.objects.create(
             task=task,
             score=report["score"],
             issues=report["issues"],
             requires_human_review=report.get("requires_human_review", False),
             created_at=at + timedelta(minutes=2),
         )
+        if created.requires_human_review:
+            record_past_verdict(created, video, moderator, at=at + timedelta(hours=1))
     return task
+
+
+# Videos past review carry the verdict a moderator gave, so only the videos
+# still in review fill the demo's queue.
+PAST_VERDICTS = {
+    VideoStatus.READY: (ReviewStatus.APPROVED, ActionKind.APPROVE, "acceptable_in_context"),
+    VideoStatus.APPROVED: (ReviewStatus.APPROVED, ActionKind.APPROVE, "acceptable_in_context"),
+    VideoStatus.PUBLISHED: (ReviewStatus.APPROVED, ActionKind.APPROVE, "acceptable_in_context"),
+    VideoStatus.REJECTED: (ReviewStatus.REJECTED, ActionKind.REJECT, "other_violation"),
+    VideoStatus.ARCHIVED: (ReviewStatus.REJECTED, ActionKind.REJECT, "other_violation"),
+}
+
+
+def record_past_verdict(report: SafetyReport, video: Video, moderator, *, at: datetime) -> None:
+    verdict = PAST_VERDICTS.get(video.status)
+    if verdict is None:
+        return
+    status, kind, reason = verdict
+    ReviewAction.objects.create(
+        report=report,
+        actor=moderator,
+        kind=kind,
+        reason_code=reason,
+        note="Decided during the demo's history.",
+        score_seen=report.score,
+        video_version_seen=video.state_version,
+        created_at=at,
+    )
+    report.review_status = status
+    report.save(update_fields=["review_status"])
 
 
 def create_artifact(video: Video, plan: VideoPlan, kind: ArtifactKind, *, at: datetime):

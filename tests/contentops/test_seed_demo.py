@@ -110,6 +110,19 @@ def test_safety_reports_cover_the_score_range_and_some_need_a_human(seed):
     assert any("excerpt" in item for item in evidence)
 
 
+def test_only_videos_still_in_review_fill_the_review_queue(seed):
+    from safety.models import ReviewAction
+    from safety.queue import pending_reports
+
+    seed()
+    waiting = pending_reports().select_related("task__video")
+    assert waiting.exists()
+    assert {report.task.video.status for report in waiting} == {VideoStatus.IN_REVIEW}
+    decided = SafetyReport.objects.filter(requires_human_review=True, review_status__isnull=False)
+    for report in decided:
+        assert ReviewAction.objects.filter(report=report, actor__username="moderator").exists()
+
+
 def test_script_evidence_quotes_the_script(seed):
     seed()
 
