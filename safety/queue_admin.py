@@ -159,6 +159,8 @@ class ReviewQueueAdmin(admin.ModelAdmin):
         WaitingFilter,
         PersonaFilter,
     )
+    # Without this the changelist puts the model's "-created_at" first: newest on top.
+    ordering = QUEUE_ORDER
     list_per_page = 50
     show_full_result_count = False
     actions = ("bulk_approve",)
