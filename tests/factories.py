@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 
 from personas.models import Persona
 from publishing.models import PublishReceipt, PublishStatus
-from safety.models import SafetyReport
+from safety.models import SafetyReport, Severity
 from videos.models import Artifact, ArtifactKind, Task, TaskStatus, TaskType, Video, VideoStatus
 
 PASSWORD = "correct-horse-battery-staple"
@@ -59,6 +59,30 @@ class SafetyReportFactory(factory.django.DjangoModelFactory):
         lambda: [{"category": "violence", "severity": "low", "message": "cartoon fight"}]
     )
     requires_human_review = False
+
+
+class PendingReportFactory(SafetyReportFactory):
+    """A report the pipeline handed to a human: in the review queue until decided.
+
+    `severity` and `category` shape its one issue; pass `issues` for more.
+    """
+
+    class Params:
+        severity = Severity.MEDIUM
+        category = "violence"
+
+    task__video__status = VideoStatus.IN_REVIEW
+    score = 0.5
+    requires_human_review = True
+    issues = factory.LazyAttribute(
+        lambda report: [
+            {
+                "category": report.category,
+                "severity": report.severity,
+                "message": f"{report.category} ({report.severity})",
+            }
+        ]
+    )
 
 
 class PublishReceiptFactory(factory.django.DjangoModelFactory):
