@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from contentops.admin_links import admin_link
 from personas.models import Persona
 from safety import services, views
-from safety.models import SEVERITY_RANK, ReviewStatus, Severity
+from safety.models import SEVERITY_RANK, ReviewStatus, SafetyReport, Severity
 from safety.queue import (
     QUEUE_ORDER,
     describe_wait,
@@ -280,6 +280,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
                 error = refusal.message
             else:
                 self._report_bulk(request, reports, result)
+                self._report_gone(request, reports)
                 return None
         eligible = [r for r in reports if r.score is not None and r.score <= limit]
         too_risky = [r for r in reports if r not in eligible]
@@ -308,3 +309,16 @@ class ReviewQueueAdmin(admin.ModelAdmin):
             messages.success(request, f"Approved {len(result.decided)} reports.")
         for report_id, why in result.refused.items():
             messages.warning(request, f"Not approved: {names.get(report_id, report_id)}: {why}")
+
+    def _report_gone(self, request, reports):
+        # Reports decided or escalated since the confirmation page are no longer
+        # in the action's queryset: name them rather than drop them silently.
+        gone = (
+            SafetyReport.objects.filter(pk__in=request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+            .exclude(pk__in=[r.pk for r in reports])
+            .select_related("task__video")
+        )
+        for report in gone:
+            name = str(report.task.video) if report.task_id and report.task.video_id else report.pk
+            status = report.review_status or "taken off the queue"
+            messages.warning(request, f"Not approved: {name}: {status} meanwhile.")

@@ -232,6 +232,7 @@ def decide(
     reason_code: str,
     note: str = "",
     video_version_seen: int | None = None,
+    take_over_held: bool = True,
 ) -> ReviewAction:
     """Approve, reject or escalate a report; the first final decision wins.
 
@@ -247,7 +248,7 @@ def decide(
         with transaction.atomic():
             report = _lock(report_id)
             _refuse_if_decided(report)
-            _check_may_decide(report, moderator, kind, now)
+            _check_may_decide(report, moderator, kind, now, take_over_held)
             action = _log(
                 report,
                 moderator,
@@ -272,7 +273,7 @@ def decide(
     return action
 
 
-def _check_may_decide(report, moderator, kind, now) -> None:
+def _check_may_decide(report, moderator, kind, now, take_over_held=True) -> None:
     is_lead = moderator.has_perm(TAKEOVER_PERMISSION)
     if report.review_status == ReviewStatus.ESCALATED:
         if not is_lead:
@@ -280,7 +281,7 @@ def _check_may_decide(report, moderator, kind, now) -> None:
         if kind == ActionKind.ESCALATE:
             raise ReviewRefused("This report is already escalated; approve or reject it.")
     if _held_by_other(report, moderator, now):
-        if not is_lead:
+        if not (is_lead and take_over_held):
             raise ReviewRefused(
                 f"{_holder_name(report)} is reviewing this report until "
                 f"{timezone.localtime(report.claim_expires_at):%H:%M}; only they, or a lead "
@@ -374,6 +375,8 @@ def bulk_approve(*, report_ids, moderator, reason_code: str, note: str = "") -> 
                     kind=ActionKind.APPROVE,
                     reason_code=reason_code,
                     note=note,
+                    # Bulk never takes a report from the moderator reviewing it.
+                    take_over_held=False,
                 )
                 result.decided.append(report_id)
             except ReviewRefused as refusal:
