@@ -101,7 +101,10 @@ def pipeline_db(transactional_db):
 @pytest.fixture
 def s3_media():
     """`s3_media(name, content) -> s3_path`: put a file in the configured bucket
-    (the S3_* variables: a real S3), under a key of its own; deleted afterwards."""
+    (the S3_* variables: a real S3), under a key of its own; deleted afterwards.
+
+    `fixed=True` keeps the key `tests/<name>`, for pages a screenshot shows;
+    an object an earlier run left there is replaced."""
     import uuid
 
     from django.core.files.base import ContentFile
@@ -109,8 +112,12 @@ def s3_media():
 
     keys = []
 
-    def upload(name: str, content: bytes) -> str:
-        key = default_storage.save(f"tests/{uuid.uuid4().hex}/{name}", ContentFile(content))
+    def upload(name: str, content: bytes, *, fixed: bool = False) -> str:
+        wanted = f"tests/{name}" if fixed else f"tests/{uuid.uuid4().hex}/{name}"
+        if fixed:
+            default_storage.delete(wanted)
+        key = default_storage.save(wanted, ContentFile(content))
+        assert key == wanted, f"S3 stored {wanted} as {key}"
         keys.append(key)
         return f"s3://{default_storage.bucket_name}/{key}"
 
