@@ -171,6 +171,6 @@ class ReviewQueueItem(SafetyReport):
 
     class Meta:
         proxy = True
-        verbose_name = "review queue item"
-        verbose_name_plural = "review queue"
+        verbose_name = "report to review"
+        verbose_name_plural = "reports to review"
         default_permissions = ()

@@ -1,6 +1,7 @@
 """The review queue in the admin: a changelist of open reports, the review page
 and the buttons behind it, for users with the review permission only."""
 
+from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -114,7 +116,7 @@ class WaitingFilter(admin.SimpleListFilter):
         }.get(self.value())
         if minutes is None:
             return queryset
-        return queryset.filter(created_at__lte=timezone.now() - timezone.timedelta(minutes=minutes))
+        return queryset.filter(created_at__lte=timezone.now() - timedelta(minutes=minutes))
 
 
 class PersonaFilter(admin.SimpleListFilter):
@@ -306,7 +308,8 @@ class ReviewQueueAdmin(admin.ModelAdmin):
             for r in reports
         }
         if result.decided:
-            messages.success(request, f"Approved {len(result.decided)} reports.")
+            count = len(result.decided)
+            messages.success(request, f"Approved {count} report{pluralize(count)}.")
         for report_id, why in result.refused.items():
             messages.warning(request, f"Not approved: {names.get(report_id, report_id)}: {why}")
 

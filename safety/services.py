@@ -95,36 +95,44 @@ def _set_claim(report: SafetyReport, user, now) -> None:
 # Claims
 
 
-def claim_next(*, moderator) -> SafetyReport | None:
+def claim_next(*, moderator, skip=None) -> SafetyReport | None:
     """Hand the moderator the report they hold, else the worst unclaimed one.
 
-    SKIP LOCKED lets any number of moderators press "Review next" at once:
-    each locks a different row, and none waits for another.
+    `skip` is a report the moderator passes on: released back to the queue
+    and not handed out again in this call. SKIP LOCKED lets any number of
+    moderators press "Review next" at once: each locks a different row, and
+    none waits for another.
     """
     _require(moderator, REVIEW_PERMISSION)
     now = timezone.now()
     with transaction.atomic():
+        candidates = pending_reports().order_by(*QUEUE_ORDER)
+        if skip is not None:
+            _release_if_held(skip, moderator)
+            candidates = candidates.exclude(pk=skip)
         held = (
-            pending_reports()
-            .filter(claimed_by=moderator, claim_expires_at__gt=now)
-            .order_by(*QUEUE_ORDER)
+            candidates.filter(claimed_by=moderator, claim_expires_at__gt=now)
             .select_for_update(skip_locked=True)
             .first()
         )
         if held is not None:
             _set_claim(held, moderator, now)
             return held
-        report = (
-            unclaimed(pending_reports(), now)
-            .order_by(*QUEUE_ORDER)
-            .select_for_update(skip_locked=True)
-            .first()
-        )
+        report = unclaimed(candidates, now).select_for_update(skip_locked=True).first()
         if report is None:
             return None
         _set_claim(report, moderator, now)
         _log(report, moderator, ActionKind.CLAIM)
     return report
+
+
+def _release_if_held(report_id, moderator) -> None:
+    report = SafetyReport.objects.select_for_update().filter(pk=report_id).first()
+    if report is not None and report.claimed_by_id == moderator.pk:
+        report.claimed_by = None
+        report.claim_expires_at = None
+        report.save(update_fields=["claimed_by", "claim_expires_at"])
+        _log(report, moderator, ActionKind.RELEASE)
 
 
 def claim(*, report_id, moderator) -> SafetyReport:
@@ -172,10 +180,7 @@ def release_claim(*, report_id, moderator) -> None:
         report = _lock(report_id)
         if report.claimed_by_id != moderator.pk:
             raise ReviewRefused("You do not hold this report.", conflict=True)
-        report.claimed_by = None
-        report.claim_expires_at = None
-        report.save(update_fields=["claimed_by", "claim_expires_at"])
-        _log(report, moderator, ActionKind.RELEASE)
+        _release_if_held(report.pk, moderator)
 
 
 def take_over(*, report_id, lead) -> SafetyReport:

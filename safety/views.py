@@ -5,10 +5,12 @@ refusals caused by someone else acting first answer 409 with the page and a
 message, never a 500.
 """
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -51,6 +53,16 @@ def _script_preview(artifacts, lines):
     return preview
 
 
+def _readable(document) -> list[tuple[str, str]]:
+    """A JSON object's entries as text a person reads (lists joined, not repr'd)."""
+    if not isinstance(document, dict):
+        return [("profile", json.dumps(document, ensure_ascii=False))] if document else []
+    return [
+        (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+        for key, value in document.items()
+    ]
+
+
 def review_page(request, model_admin, report_id, *, error=None, status=200):
     _require_reviewer(request)
     try:
@@ -80,6 +92,7 @@ def review_page(request, model_admin, report_id, *, error=None, status=200):
         "report": report,
         "video": video,
         "persona": video.persona if video else None,
+        "tone_profile": _readable(video.persona.tone_profile if video and video.persona else None),
         "issue_lines": lines,
         "artifacts": artifacts,
         "script": _script_preview(artifacts, lines),
@@ -116,7 +129,11 @@ def _refused(request, model_admin, report_id, refusal: services.ReviewRefused):
 @require_POST
 def review_next(request, model_admin):
     _require_reviewer(request)
-    report = services.claim_next(moderator=request.user)
+    skip = request.POST.get("skip") or None
+    try:
+        report = services.claim_next(moderator=request.user, skip=skip)
+    except ValidationError:
+        return HttpResponseBadRequest("That is not a report id.")
     if report is None:
         messages.success(request, "The queue is empty: nothing waits for a human.")
         return redirect(queue_url())

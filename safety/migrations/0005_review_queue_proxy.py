@@ -14,8 +14,8 @@ class Migration(migrations.Migration):
             fields=[
             ],
             options={
-                'verbose_name': 'review queue item',
-                'verbose_name_plural': 'review queue',
+                'verbose_name': 'report to review',
+                'verbose_name_plural': 'reports to review',
                 'proxy': True,
                 'default_permissions': (),
                 'indexes': [],

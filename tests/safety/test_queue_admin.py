@@ -362,7 +362,7 @@ def test_review_page_shows_the_video_persona_tone_and_the_script_with_quotes_mar
     assert text(select_one(page, "#video-title")) == "Ten facts about octopuses"
     assert "Persona Ocean Explainers" in text(select_one(page, ".review-video dl.facts"))
     # jsonb keeps keys by length, then bytes.
-    assert text(select_one(page, "details.tone dl")) == "pace slow taboo ['sharks'] voice calm"
+    assert text(select_one(page, "details.tone dl")) == 'pace slow taboo ["sharks"] voice calm'
     script = select_one(page, "#script-text")
     assert [text(mark) for mark in select(script, "mark")] == ["he swings the bat"]
     assert "Octopuses have three hearts." in text(script)
@@ -543,7 +543,7 @@ def test_bulk_approve_names_each_report_it_refused(client_for, moderator, low_an
 
     assert response.status_code == 302
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        "Approved 1 reports.",
+        "Approved 1 report.",
         "Not approved: Risky one: score 0.6 is above the bulk limit 0.3",
     ]
     assert SafetyReport.objects.get(pk=risky.pk).review_status is None
@@ -570,7 +570,7 @@ def test_bulk_approve_leaves_a_report_someone_else_is_reviewing_to_them(
 
     assert response.status_code == 302
     messages = [str(m) for m in get_messages(response.wsgi_request)]
-    assert messages[0] == "Approved 1 reports."
+    assert messages[0] == "Approved 1 report."
     assert messages[1].startswith("Not approved: At the limit: colleague is reviewing")
     assert SafetyReport.objects.get(pk=limit.pk).claimed_by == colleague
     assert not ReviewAction.objects.filter(report=limit, kind=ActionKind.APPROVE).exists()
@@ -587,7 +587,7 @@ def test_bulk_approve_names_reports_decided_after_the_confirmation_page(
     )
 
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        "Approved 1 reports.",
+        "Approved 1 report.",
         "Not approved: At the limit: rejected meanwhile.",
     ]
     assert SafetyReport.objects.get(pk=limit.pk).review_status == ReviewStatus.REJECTED

@@ -392,3 +392,14 @@ def test_nobody_without_the_review_permission_can_act(roles):
         with pytest.raises(PermissionDenied):
             call()
     assert Video.objects.get(pk=report.task.video_id).status == VideoStatus.IN_REVIEW
+
+
+def test_review_next_with_skip_passes_the_held_report_back_and_hands_another(moderators):
+    worst, other = pending_report(severity="critical"), pending_report(severity="low")
+    assert services.claim_next(moderator=moderators[0]).pk == worst.pk
+    following = services.claim_next(moderator=moderators[0], skip=worst.pk)
+    assert following.pk == other.pk
+    assert reload(worst).claimed_by is None
+    assert services.claim_next(moderator=moderators[1]).pk == worst.pk
+    kinds = list(ReviewAction.objects.filter(report=worst).values_list("kind", flat=True))
+    assert kinds == [ActionKind.CLAIM, ActionKind.RELEASE, ActionKind.CLAIM]
