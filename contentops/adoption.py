@@ -41,3 +41,29 @@ def require_vocabulary(table: str, column: str, choices) -> migrations.RunPython
         f"{column} IS NULL OR {column} IN ({allowed})",
         f"must be one of {', '.join(choices.values)}",
     )
+
+
+def require_unique_rows(table: str, columns: tuple[str, ...], where: str, rule: str):
+    """A migration step that stops when rows matching `where` repeat `columns`
+    (before a partial unique index on them is built)."""
+
+    def check(apps, schema_editor):
+        keys = ", ".join(columns)
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {keys}, count(*) FROM {table} WHERE {where} "
+                f"GROUP BY {keys} HAVING count(*) > 1 ORDER BY count(*) DESC LIMIT 10"
+            )
+            repeated = cursor.fetchall()
+        if repeated:
+            found = "; ".join(
+                ", ".join(f"{c}={v}" for c, v in zip(columns, row, strict=False))
+                + f" ({row[-1]} rows)"
+                for row in repeated
+            )
+            raise UnadoptableRows(
+                f"Cannot adopt {table}: {rule}, but the table holds {found}. "
+                f"Fix those rows with SQL, then run migrate again; this step changed nothing."
+            )
+
+    return migrations.RunPython(check, migrations.RunPython.noop, elidable=False)

@@ -35,6 +35,10 @@ ROLES: dict[str, list[str]] = {
         "videos.change_video",
         "videos.add_task",
         "publishing.add_publishreceipt",
+        "publishing.approve_publish",
+        "publishing.retry_publish",
+        "publishing.cancel_publish",
+        "publishing.retract_publish",
     ],
     STAFF_VIEWERS: _VIEW_ALL,
 }

@@ -76,7 +76,8 @@ class Video(VersionedModel):
         return self.title or f"Untitled video {self.pk}"
 
 
-@tracked()
+# A lease is renewed every few seconds while a worker publishes: not history.
+@tracked(exclude=["leased_by", "lease_expires_at"])
 class Task(VersionedModel):
     id = models.UUIDField(
         primary_key=True, default=uuid.uuid4, db_default=SeedUUID(), db_column="task_id"
@@ -90,6 +91,14 @@ class Task(VersionedModel):
     created_at = models.DateTimeField(
         default=timezone.now, db_default=SeedNow(), null=True, editable=False
     )
+    # Ours, not the seed's, for the workers that run tasks (publishing): nullable
+    # or defaulted in the database, so the pipeline's inserts keep working. The
+    # lease columns are not state: renewing a lease does not bump the version.
+    not_before = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.IntegerField(default=0, db_default=0, editable=False)
+    last_error = models.TextField(null=True, blank=True, editable=False)
+    leased_by = models.TextField(null=True, blank=True, editable=False)
+    lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         db_table = "tasks"
@@ -99,6 +108,12 @@ class Task(VersionedModel):
             models.Index(fields=["status"], name="idx_tasks_status"),
             models.Index(fields=["video", "created_at"], name="tasks_video_created_idx"),
             models.Index(fields=["-created_at"], name="tasks_created_at_idx"),
+            # The publish queue: what is waiting or leased, by when it may run.
+            models.Index(
+                fields=["not_before", "created_at"],
+                name="tasks_publish_queue_idx",
+                condition=models.Q(type="publish", status__in=["queued", "running"]),
+            ),
         ]
         constraints = [
             check_in("type", TaskType, name="tasks_type_valid"),
