@@ -1,5 +1,6 @@
 """Typed reads of environment variables, with errors that name the variable."""
 
+import json
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -49,3 +50,13 @@ def env_float(name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
+
+
+def env_json(name: str, default):
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return json.loads(raw)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {error}.") from None

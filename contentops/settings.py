@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from contentops.env import env_bool, env_float, env_int, env_list, env_str
+from contentops.env import env_bool, env_float, env_int, env_json, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -178,3 +178,18 @@ SAFETY_REASON_CODES = {
         ("other", "Other"),
     ],
 }
+
+# Publishing (editors and the publish worker). PUBLISH_CHANNELS is a JSON object,
+# channel name -> {"adapter": ..., options}; publishing/channels.py documents it.
+# Local development publishes to folders under var/publish/, one per channel.
+DEV_CHANNELS = {
+    name: {"adapter": "local", "label": label, "folder": f"var/publish/{name}"}
+    for name, label in [("youtube", "YouTube"), ("tiktok", "TikTok"), ("local", "Local folder")]
+}
+PUBLISH_CHANNELS = env_json("PUBLISH_CHANNELS", DEV_CHANNELS if DEBUG else {})
+# A worker holds a task for this long, renewing it while the channel works.
+PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", 60)
+PUBLISH_MAX_ATTEMPTS = env_int("PUBLISH_MAX_ATTEMPTS", 5)
+# The wait before the first retry; it doubles with each attempt, up to an hour.
+PUBLISH_RETRY_SECONDS = env_int("PUBLISH_RETRY_SECONDS", 30)
+PUBLISH_POLL_SECONDS = env_float("PUBLISH_POLL_SECONDS", 5.0)

@@ -1,0 +1,363 @@
+"""Channels: where approved videos are published, and the adapters that do it.
+
+Channels are configured in `settings.PUBLISH_CHANNELS` (the environment
+variable of that name, a JSON object), channel name -> options:
+
+    {"youtube": {"adapter": "webhook", "label": "YouTube",
+                 "url": "https://publisher.internal/youtube", "timeout": 30,
+                 "remote_url": "https://www.youtube.com/watch?v={remote_id}"},
+     "archive": {"adapter": "local", "folder": "/srv/archive"}}
+
+`adapter` is "webhook", "local", or the dotted path of an `Adapter` subclass.
+`label` (how people see the channel) and `remote_url` (a link to what was
+published, `{remote_id}` filled in) are optional; every other key goes to the
+adapter's constructor, so a misspelt option is an error at startup
+(`manage.py check` names it).
+
+Who may publish where is a permission per channel, `publishing.publish_to_<name>`,
+which `migrate` creates for each configured channel (see `sync_permissions`).
+
+Writing an adapter (YouTube, TikTok, …) is a small subclass of `Adapter`:
+
+    class YouTubeAdapter(Adapter):
+        def __init__(self, *, channel, credentials_file):
+            super().__init__(channel=channel)
+            self.client = youtube_client(credentials_file)
+
+        def publish(self, manifest):
+            found = self.client.find(tag=manifest.idempotency_key)
+            if found:
+                return found.id  # a retry after a worker died: already up
+            render = manifest.artifact("render")
+            try:
+                return self.client.upload(render.url, title=manifest.title,
+                                          tags=[manifest.idempotency_key]).id
+            except QuotaExceeded as error:
+                raise TemporaryFailure(str(error)) from error
+
+        def retract(self, retraction):
+            self.client.delete(retraction.remote_id, missing_ok=True)
+
+and `"adapter": "myproject.youtube.YouTubeAdapter"` in the channel's options.
+"""
+
+import functools
+import json
+import os
+import re
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import asdict, dataclass, field
+from http.client import HTTPException
+from pathlib import Path
+
+from django.conf import settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+CHANNEL_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+PERMISSION_PREFIX = "publish_to_"
+
+
+class PublishFailure(Exception):
+    """A channel could not publish or retract; the message says why."""
+
+    retryable = True
+
+
+class TemporaryFailure(PublishFailure):
+    """It may work later (timeout, 5xx, rate limit): the worker retries with backoff."""
+
+
+class PermanentFailure(PublishFailure):
+    """It will not work by trying again (the channel refused): the receipt fails."""
+
+    retryable = False
+
+
+@dataclass(frozen=True)
+class ManifestArtifact:
+    id: str
+    kind: str
+    url: str  # a presigned GET URL, valid for S3_PRESIGN_SECONDS
+    etag: str
+    size: int | None
+    content_type: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a channel receives: the video, its persona and its approved files."""
+
+    idempotency_key: str  # the receipt's id: the same for every attempt
+    channel: str
+    video_id: str
+    title: str
+    persona: dict  # {"id": …, "name": …}
+    approved_by: str
+    artifacts: tuple[ManifestArtifact, ...]
+
+    def artifact(self, kind: str) -> ManifestArtifact | None:
+        return next((a for a in self.artifacts if a.kind == kind), None)
+
+    def as_json(self) -> dict:
+        return asdict(self) | {"artifacts": [asdict(a) for a in self.artifacts]}
+
+
+@dataclass(frozen=True)
+class Retraction:
+    idempotency_key: str  # the receipt's id, as it was published with
+    channel: str
+    video_id: str
+    remote_id: str
+
+
+class Adapter:
+    """How one channel publishes. Subclass it and implement both methods.
+
+    An adapter is built once per process from the channel's options (keyword
+    arguments of `__init__`) and may serve several threads. Both methods run
+    outside any database transaction, maybe in several workers on several
+    machines at once, and must be idempotent:
+
+    - `publish(manifest)` returns the channel's id for the video. A call with
+      an idempotency key the channel has seen returns that call's remote id
+      and publishes nothing new: a worker that died mid-publish is retried
+      with the same key.
+    - `retract(retraction)` takes the video down; something already gone is
+      a success.
+
+    Raise `TemporaryFailure` for what may pass (the worker retries with
+    backoff) and `PermanentFailure` for what will not (the receipt fails at
+    once). Any other exception counts as temporary.
+    """
+
+    def __init__(self, *, channel: str):
+        self.channel = channel
+
+    def publish(self, manifest: Manifest) -> str:
+        raise NotImplementedError
+
+    def retract(self, retraction: Retraction) -> None:
+        raise NotImplementedError
+
+
+class LocalAdapter(Adapter):
+    """Writes each manifest to `<folder>/<idempotency key>.json`.
+
+    Every delivery also appends a line to `<folder>/published.log` (time,
+    event, key, process), so what the channel received can be counted. A key
+    seen before is logged as a repeat and changes nothing. `delay` (seconds)
+    makes publishing slow, for demos and tests.
+    """
+
+    def __init__(self, *, channel: str, folder: str, delay: float = 0):
+        super().__init__(channel=channel)
+        self.folder = Path(settings.BASE_DIR, folder)
+        self.delay = float(delay)
+
+    def publish(self, manifest: Manifest) -> str:
+        if self.delay:
+            time.sleep(self.delay)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        key = manifest.idempotency_key
+        scratch = self.folder / f".{key}.{uuid.uuid4().hex}.tmp"
+        scratch.write_text(json.dumps(manifest.as_json(), indent=2))
+        try:
+            # A hard link never replaces an existing file: one manifest per key.
+            os.link(scratch, self.folder / f"{key}.json")
+            self._log("published", key)
+        except FileExistsError:
+            self._log("repeat", key)
+        finally:
+            scratch.unlink()
+        return key
+
+    def retract(self, retraction: Retraction) -> None:
+        published = self.folder / f"{retraction.remote_id}.json"
+        if published.exists():
+            (self.folder / "retracted").mkdir(exist_ok=True)
+            os.replace(published, self.folder / "retracted" / published.name)
+        self._log("retracted", retraction.remote_id)
+
+    def _log(self, event: str, key: str) -> None:
+        line = f"{timezone.now().isoformat()}\t{event}\t{key}\t{os.getpid()}\n"
+        # One write of one short line with O_APPEND: lines from workers never interleave.
+        with open(self.folder / "published.log", "a") as log:
+            log.write(line)
+
+
+class WebhookAdapter(Adapter):
+    """POSTs JSON to `url`: the manifest with `"action": "publish"`, or
+    `"action": "retract"` with the remote id; the idempotency key is also in
+    the `Idempotency-Key` header.
+
+    A 2xx answer with a JSON object holding `remote_id` (or `id`) publishes.
+    Timeouts, connection errors, 5xx, 408 and 429 are temporary; any other
+    4xx is permanent. Retracting accepts 2xx, 404 and 410. `headers` are sent
+    with every request (say, an Authorization header).
+    """
+
+    def __init__(self, *, channel: str, url: str, timeout: float = 30, headers=None):
+        super().__init__(channel=channel)
+        self.url = url
+        self.timeout = float(timeout)
+        self.headers = dict(headers or {})
+
+    def publish(self, manifest: Manifest) -> str:
+        status, answer = self._post(
+            {"action": "publish", **manifest.as_json()}, manifest.idempotency_key
+        )
+        remote_id = answer.get("remote_id") or answer.get("id")
+        if not remote_id:
+            raise PermanentFailure(f"{self.url} answered {status} without a remote id.")
+        return str(remote_id)
+
+    def retract(self, retraction: Retraction) -> None:
+        self._post({"action": "retract", **asdict(retraction)}, retraction.idempotency_key)
+
+    def _post(self, body: dict, key: str) -> tuple[int, dict]:
+        request = urllib.request.Request(
+            self.url,
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json", "Idempotency-Key": key, **self.headers},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return response.status, _json_object(response.read(64 * 1024))
+        except urllib.error.HTTPError as error:
+            if body["action"] == "retract" and error.code in (404, 410):
+                return error.code, {}
+            detail = error.read(500).decode("utf-8", "replace").strip()
+            message = f"{self.url} answered {error.code}" + (f": {detail}" if detail else ".")
+            if error.code >= 500 or error.code in (408, 429):
+                raise TemporaryFailure(message) from None
+            raise PermanentFailure(message) from None
+        except (OSError, HTTPException) as error:  # URLError and timeouts are OSErrors
+            reason = getattr(error, "reason", None) or error or "timed out"
+            raise TemporaryFailure(f"{self.url} did not answer: {reason}.") from None
+
+
+def _json_object(raw: bytes) -> dict:
+    try:
+        document = json.loads(raw or b"{}")
+    except ValueError:
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+ADAPTERS = {"local": LocalAdapter, "webhook": WebhookAdapter}
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str
+    label: str
+    adapter: Adapter
+    remote_url: str | None = None
+    options: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def permission(self) -> str:
+        return f"publishing.{PERMISSION_PREFIX}{self.name}"
+
+    def link(self, remote_id: str | None) -> str | None:
+        if not remote_id or not self.remote_url:
+            return None
+        return self.remote_url.replace("{remote_id}", remote_id)
+
+    def __str__(self):
+        return self.label
+
+
+def _build(name: str, options) -> Channel:
+    if not isinstance(name, str) or not CHANNEL_NAME.fullmatch(name):
+        raise ImproperlyConfigured(
+            f"PUBLISH_CHANNELS: {name!r} is not a channel name (lower-case letters, digits, "
+            "'-' and '_', at most 63)."
+        )
+    if not isinstance(options, dict) or "adapter" not in options:
+        raise ImproperlyConfigured(f'PUBLISH_CHANNELS[{name!r}] needs an "adapter".')
+    options = dict(options)
+    adapter_name = options.pop("adapter")
+    label = str(options.pop("label", name))
+    remote_url = options.pop("remote_url", None)
+    try:
+        adapter_class = ADAPTERS.get(adapter_name) or import_string(adapter_name)
+    except ImportError:
+        raise ImproperlyConfigured(
+            f"PUBLISH_CHANNELS[{name!r}]: no adapter {adapter_name!r} (use "
+            f"{', '.join(ADAPTERS)} or the dotted path of an Adapter class)."
+        ) from None
+    if not (isinstance(adapter_class, type) and issubclass(adapter_class, Adapter)):
+        raise ImproperlyConfigured(f"PUBLISH_CHANNELS[{name!r}]: {adapter_name} is no Adapter.")
+    try:
+        adapter = adapter_class(channel=name, **options)
+    except TypeError as error:
+        raise ImproperlyConfigured(f"PUBLISH_CHANNELS[{name!r}]: {error}.") from None
+    return Channel(name, label, adapter, remote_url, options)
+
+
+def configured() -> dict[str, Channel]:
+    """The channels of settings.PUBLISH_CHANNELS, by name, in their order there."""
+    config = settings.PUBLISH_CHANNELS
+    if not isinstance(config, dict):
+        raise ImproperlyConfigured("PUBLISH_CHANNELS must be a JSON object: name -> options.")
+    # Built once per configuration (adapters keep no per-call state).
+    return _built(json.dumps(config))
+
+
+@functools.lru_cache(maxsize=4)
+def _built(config: str) -> dict[str, Channel]:
+    return {name: _build(name, options) for name, options in json.loads(config).items()}
+
+
+def get(name: str) -> Channel | None:
+    return configured().get(name)
+
+
+def allowed(user) -> list[Channel]:
+    """The channels `user` may publish to."""
+    return [channel for channel in configured().values() if user.has_perm(channel.permission)]
+
+
+def check_configuration(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """A system check: `manage.py check` (and every command) names a bad channel."""
+    try:
+        configured()
+    except ImproperlyConfigured as error:
+        return [checks.Error(str(error), id="publishing.E001")]
+    return []
+
+
+def sync_permissions(apps=None, **kwargs) -> None:
+    """Create the permission `publish_to_<name>` for each configured channel.
+
+    Runs after every `migrate` (post_migrate), so a channel added to the
+    settings gets its permission at the next deploy; nobody holds it until an
+    administrator grants it to a group or user. Permissions of channels no
+    longer configured are kept, so grants survive a channel's brief removal.
+    """
+    from django.apps import apps as global_apps
+
+    apps = apps or global_apps
+    try:
+        Permission = apps.get_model("auth", "Permission")
+        ContentType = apps.get_model("contenttypes", "ContentType")
+    except LookupError:
+        return
+    content_type, _ = ContentType.objects.get_or_create(
+        app_label="publishing", model="publishreceipt"
+    )
+    for name, options in settings.PUBLISH_CHANNELS.items():
+        label = options.get("label", name) if isinstance(options, dict) else name
+        Permission.objects.update_or_create(
+            content_type=content_type,
+            codename=f"{PERMISSION_PREFIX}{name}",
+            defaults={"name": f"Can publish to {label}"[:255]},
+        )
