@@ -1,0 +1,48 @@
+"""The publish queue: which publish tasks are due, and every row lock publishing takes.
+
+Locks are taken in one order everywhere: the video, then its tasks, then its
+receipts, each set by primary key, so no two operations deadlock. Workers
+claim with SKIP LOCKED: they never wait for each other.
+"""
+
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from publishing.models import PublishReceipt
+from videos.models import Task, TaskStatus, TaskType, Video
+
+LIVE = (TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.FAILED)
+
+
+def publish_tasks() -> QuerySet[Task]:
+    return Task.objects.filter(type=TaskType.PUBLISH)
+
+
+def due(now: datetime) -> QuerySet[Task]:
+    """Queued tasks whose time has come, and running ones whose worker's lease
+    ran out (it died or lost the database): oldest schedule first."""
+    return publish_tasks().filter(
+        Q(status=TaskStatus.QUEUED) & (Q(not_before__isnull=True) | Q(not_before__lte=now))
+        | Q(status=TaskStatus.RUNNING, lease_expires_at__lte=now)
+    )
+
+
+def lock_due(now: datetime, limit: int) -> list[Task]:
+    """Lock up to `limit` due tasks that no other worker holds (in a transaction)."""
+    rows = due(now).order_by("not_before", "created_at").select_for_update(skip_locked=True)
+    return list(rows[:limit])
+
+
+def lock_video(video_id) -> Video:
+    return Video.objects.select_for_update().get(pk=video_id)
+
+
+def lock_tasks(task_ids) -> list[Task]:
+    return list(Task.objects.filter(pk__in=task_ids).order_by("pk").select_for_update())
+
+
+def lock_receipts(receipt_ids) -> list[PublishReceipt]:
+    return list(
+        PublishReceipt.objects.filter(pk__in=receipt_ids).order_by("pk").select_for_update()
+    )
