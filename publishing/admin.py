@@ -1,19 +1,81 @@
-from django.contrib import admin
+from functools import partial
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.text import capfirst
 
 from contentops.admin_core import ContentAdmin
 from contentops.admin_links import admin_link, short_id
-from publishing.models import PublishReceipt
+from publishing import channels, services, views
+from publishing.models import PublishFailure, PublishReceipt, ReadyVideo
+from videos.models import VideoStatus
+
+
+def _report(request, outcome: services.Outcome, verb: str, receipts) -> None:
+    """Tell the editor what an operation on several receipts did, naming refusals."""
+    names = {r.pk: f"{r.video or 'a video'} on {r.channel}" for r in receipts}
+    if outcome.done:
+        count = len(outcome.done)
+        messages.success(request, f"{capfirst(verb)} {count} publish{'es' if count > 1 else ''}.")
+    for receipt_id, why in outcome.refused.items():
+        messages.warning(request, f"Not {verb}: {names.get(receipt_id, receipt_id)}: {why}.")
+
+
+class PublishActionsMixin:
+    """Retry, cancel and retract as admin actions, each behind its own permission."""
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm(services.RETRY_PERMISSION)
+
+    def has_cancel_permission(self, request):
+        return request.user.has_perm(services.CANCEL_PERMISSION)
+
+    def has_retract_permission(self, request):
+        return request.user.has_perm(services.RETRACT_PERMISSION)
+
+    def _run(self, request, queryset, operation, verb):
+        receipts = list(queryset.select_related("video"))
+        outcome = operation(receipt_ids=[r.pk for r in receipts], editor=request.user)
+        _report(request, outcome, verb, receipts)
+
+    @admin.action(description="Retry selected failed publishes", permissions=["retry"])
+    def retry_selected(self, request, queryset):
+        self._run(request, queryset, services.retry_publish, "retried")
+
+    @admin.action(
+        description="Cancel selected scheduled or failed publishes", permissions=["cancel"]
+    )
+    def cancel_selected(self, request, queryset):
+        self._run(request, queryset, services.cancel_publish, "cancelled")
+
+    @admin.action(description="Retract selected published videos", permissions=["retract"])
+    def retract_selected(self, request, queryset):
+        self._run(request, queryset, services.retract_publish, "retracted")
 
 
 @admin.register(PublishReceipt)
-class PublishReceiptAdmin(ContentAdmin):
-    list_display = ("id_column", "video_column", "channel", "status", "remote_id", "timestamp")
+class PublishReceiptAdmin(PublishActionsMixin, ContentAdmin):
+    list_display = (
+        "id_column",
+        "video_column",
+        "channel",
+        "status",
+        "remote_column",
+        "timestamp",
+        "error",
+    )
     list_display_links = ("id_column",)
     list_select_related = ("video",)
-    list_filter = ("status", "channel")
+    list_filter = ("channel", "status", ("timestamp", admin.DateFieldListFilter))
     text_search_fields = ("remote_id",)
     uuid_search_fields = ("pk", "video_id")
+    search_help_text = "Search by receipt or video UUID, or a remote id."
     autocomplete_fields = ("video",)
+    readonly_fields = ("task_column", "error")
+    actions = ("retract_selected", "cancel_selected", "retry_selected")
 
     @admin.display(description="Receipt")
     def id_column(self, obj):
@@ -22,3 +84,143 @@ class PublishReceiptAdmin(ContentAdmin):
     @admin.display(description="Video")
     def video_column(self, obj):
         return admin_link(obj.video)
+
+    @admin.display(description="Remote id", ordering="remote_id")
+    def remote_column(self, obj):
+        channel = channels.get(obj.channel)
+        link = channel.link(obj.remote_id) if channel else None
+        if link:
+            return format_html(
+                '<a href="{}" rel="noopener" target="_blank">{}</a>', link, obj.remote_id
+            )
+        return obj.remote_id or "—"
+
+    @admin.display(description="Publish task")
+    def task_column(self, obj):
+        if not obj.task_id:
+            return "—"
+        url = reverse("admin:videos_task_change", args=[obj.task_id])
+        return format_html('<a href="{}">{}</a>', url, str(obj.task_id)[:8])
+
+
+class ReadyToPublishAdmin(admin.ModelAdmin):
+    """Videos safety cleared and waiting for an editor, newest first."""
+
+    list_display = ("title_column", "persona_column", "created_at", "approve_column")
+    list_display_links = None
+    list_select_related = ("persona",)
+    # The order of videos_status_created_idx.
+    ordering = ("-created_at",)
+    search_fields = ("title__icontains",)
+    list_per_page = 50
+    show_full_result_count = False
+    actions = None
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(services.APPROVE_PERMISSION)
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return ReadyVideo.objects.filter(status=VideoStatus.READY)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(title__icontains=term), False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(partial(views.approve_page, model_admin=self))
+        return [
+            path("<uuid:video_id>/approve/", view, name="publishing_readyvideo_approve"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return redirect(views.approve_url(object_id))
+
+    @admin.display(description="Video", ordering="title")
+    def title_column(self, obj):
+        return format_html('<a href="{}">{}</a>', views.approve_url(obj.pk), obj)
+
+    @admin.display(description="Persona")
+    def persona_column(self, obj):
+        return obj.persona.name if obj.persona_id else "—"
+
+    @admin.display(description="")
+    def approve_column(self, obj):
+        return format_html('<a class="button" href="{}">Approve…</a>', views.approve_url(obj.pk))
+
+
+class PublishFailuresAdmin(PublishActionsMixin, admin.ModelAdmin):
+    """Publishes that failed for good: an editor retries or cancels them."""
+
+    list_display = (
+        "video_column",
+        "channel",
+        "error",
+        "attempts_column",
+        "timestamp",
+        "receipt_column",
+    )
+    list_display_links = None
+    list_select_related = ("video", "task")
+    list_filter = ("channel",)
+    # The order of publish_receipts_failed_idx.
+    ordering = ("-timestamp",)
+    list_per_page = 50
+    show_full_result_count = False
+    actions = ("retry_selected", "cancel_selected")
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_retry_permission(request) or self.has_cancel_permission(request)
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return PublishFailure.objects.failures()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return redirect(reverse("admin:publishing_publishreceipt_change", args=[object_id]))
+
+    @admin.display(description="Video")
+    def video_column(self, obj):
+        return admin_link(obj.video)
+
+    @admin.display(description="Attempts")
+    def attempts_column(self, obj):
+        return obj.task.attempts
+
+    @admin.display(description="Receipt")
+    def receipt_column(self, obj):
+        url = reverse("admin:publishing_publishreceipt_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, short_id(obj))
+
+
+admin.site.register(ReadyVideo, ReadyToPublishAdmin)
+admin.site.register(PublishFailure, PublishFailuresAdmin)

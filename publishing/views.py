@@ -1,0 +1,161 @@
+"""The editor's approve page: what would be published where, and the form to approve it.
+
+The page carries the video's version and a fingerprint of the files it shows;
+`services.approve_publish` refuses if either changed, so an editor approves
+exactly what they saw.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import get_text_list
+
+from publishing import approval, channels, services
+from publishing.models import PublishReceipt, PublishStatus
+from videos import storage
+from videos.models import Artifact, Video, VideoStatus
+
+
+def _require_approver(request) -> None:
+    if not request.user.has_perm(services.APPROVE_PERMISSION):
+        raise PermissionDenied
+
+
+def approve_url(video_id) -> str:
+    return reverse("admin:publishing_readyvideo_approve", args=[video_id])
+
+
+def ready_list_url() -> str:
+    return reverse("admin:publishing_readyvideo_changelist")
+
+
+@dataclass
+class OutgoingFile:
+    """One file that would go out, as the page shows it."""
+
+    artifact: Artifact
+    url: str | None
+    problem: str | None
+
+
+def _outgoing(files) -> list[OutgoingFile]:
+    shown = []
+    for artifact in files:
+        try:
+            shown.append(OutgoingFile(artifact, storage.presigned_url(artifact), None))
+        except storage.InvalidS3Path as error:
+            shown.append(OutgoingFile(artifact, None, str(error)))
+    return shown
+
+
+def _blocker(video: Video, files) -> str | None:
+    if video.status != VideoStatus.READY:
+        return f"This video is {video.get_status_display().lower()}, not ready to publish."
+    problem = approval.uncleared_reason(video.pk)
+    if problem:
+        return f"{problem} It cannot be approved."
+    if not any(a.kind == approval.REQUIRED_KIND for a in files):
+        return "The video has no render to publish."
+    return None
+
+
+def approve_page(request, model_admin, video_id):
+    _require_approver(request)
+    if request.method == "POST":
+        return _approve(request, model_admin, video_id)
+    return _page(request, model_admin, video_id)
+
+
+def _page(request, model_admin, video_id, *, error=None, status=200, form=None):
+    video = Video.objects.select_related("persona").filter(pk=video_id).first()
+    if video is None:
+        raise Http404("No such video.")
+    files = approval.publish_set(video.pk)
+    published = set(
+        PublishReceipt.objects.filter(video=video, status=PublishStatus.PUBLISHED).values_list(
+            "channel", flat=True
+        )
+    )
+    configured = channels.configured().values()
+    form = form or {}
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": f"Approve for publishing: {video}",
+        "video": video,
+        "files": _outgoing(files),
+        "fingerprint": approval.fingerprint(files),
+        "reports": approval.safety_summary(video.pk),
+        "blocker": _blocker(video, files),
+        "channels": [
+            {
+                "channel": channel,
+                "published": channel.name in published,
+                "checked": channel.name in form.get("channels", ()),
+            }
+            for channel in configured
+            if request.user.has_perm(channel.permission)
+        ],
+        "not_allowed": [c for c in configured if not request.user.has_perm(c.permission)],
+        "form": form,
+        "error": error,
+        "ready_list_url": ready_list_url(),
+        "time_zone": timezone.get_current_timezone_name(),
+    }
+    request.current_app = model_admin.admin_site.name
+    return TemplateResponse(request, "admin/publishing/approve.html", context, status=status)
+
+
+def _parse_time(raw: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _approve(request, model_admin, video_id):
+    post = request.POST
+    form = {
+        "channels": post.getlist("channel"),
+        "when": post.get("when", "now"),
+        "publish_at": post.get("publish_at", ""),
+    }
+    not_before = None
+    if form["when"] == "at":
+        not_before = _parse_time(form["publish_at"])
+        if not_before is None:
+            return _page(
+                request, model_admin, video_id, error="Give a date and time.", status=400, form=form
+            )
+    version = post.get("video_version", "")
+    try:
+        receipts = services.approve_publish(
+            video_id=video_id,
+            editor=request.user,
+            channel_names=form["channels"],
+            video_version=int(version) if version.lstrip("-").isdigit() else -1,
+            artifacts_seen=post.get("artifacts", ""),
+            not_before=not_before,
+        )
+    except services.PublishRefused as refusal:
+        status = 403 if refusal.forbidden else 409 if refusal.conflict else 400
+        return _page(
+            request, model_admin, video_id, error=refusal.message, status=status, form=form
+        )
+    labels = get_text_list([str(channels.get(r.channel) or r.channel) for r in receipts], "and")
+    when = (
+        f"at {timezone.localtime(not_before):%Y-%m-%d %H:%M}"
+        if not_before and not_before > timezone.now()
+        else "now"
+    )
+    title = receipts[0].video if receipts else video_id
+    messages.success(request, f"Approved “{title}” for {labels}: publishing {when}.")
+    return redirect(f"{reverse('admin:publishing_publishreceipt_changelist')}?q={video_id}")
