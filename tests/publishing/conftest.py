@@ -1,0 +1,96 @@
+"""Channels, people and ready videos for the publishing tests.
+
+Channels are local folders under the test's tmp_path; the files a video
+would publish are real objects in the test S3 bucket.
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+
+from contentops.demo import RENDER_WEBM, gradient_png
+from contentops.roles import EDITORS
+from publishing import approval, channels, services
+from tests.factories import ArtifactFactory, SafetyReportFactory, UserFactory, VideoFactory
+from videos.models import ArtifactKind, VideoStatus
+
+SCRIPT = b"A SHORT SCRIPT\n\n[HOOK 0:00]\nHello.\n"
+
+
+def local_channel_config(root, **extra) -> dict:
+    return {
+        "youtube": {
+            "adapter": "local",
+            "label": "YouTube",
+            "folder": str(root / "youtube"),
+            "remote_url": "https://youtube.example/watch?v={remote_id}",
+            **extra,
+        },
+        "tiktok": {"adapter": "local", "label": "TikTok", "folder": str(root / "tiktok"), **extra},
+    }
+
+
+@pytest.fixture
+def channel_root(tmp_path):
+    return tmp_path / "channels"
+
+
+@pytest.fixture
+def local_channels(settings, channel_root, db):
+    """Two channels, youtube and tiktok, each writing manifests to a folder."""
+    settings.PUBLISH_CHANNELS = local_channel_config(channel_root)
+    channels.sync_permissions()
+    return settings.PUBLISH_CHANNELS
+
+
+def grant_channels(user, *names):
+    """`user` (reloaded, so no stale permission cache) with the channels' permissions."""
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=[f"publish_to_{name}" for name in names])
+    )
+    return get_user_model().objects.get(pk=user.pk)
+
+
+@pytest.fixture
+def publisher(roles, local_channels):
+    """An editor who may publish to both channels."""
+    return grant_channels(UserFactory(username="publisher", groups=[EDITORS]), "youtube", "tiktok")
+
+
+@pytest.fixture
+def files(s3_media) -> dict:
+    """A render, thumbnail and script in S3: kind -> s3 path."""
+    return {
+        ArtifactKind.RENDER: s3_media("render.webm", RENDER_WEBM.read_bytes()),
+        ArtifactKind.THUMBNAIL: s3_media(
+            "thumbnail.png", gradient_png(b"\x10\x60\xa0", b"\x90\xe0\xf0")
+        ),
+        ArtifactKind.SCRIPT: s3_media("script.txt", SCRIPT),
+    }
+
+
+@pytest.fixture
+def ready_video(files):
+    """`ready_video(**fields)`: a safety-cleared video with its files in S3."""
+
+    def make(*, kinds=tuple(files), **fields):
+        video = VideoFactory(**{"status": VideoStatus.READY, **fields})
+        SafetyReportFactory(task__video=video, requires_human_review=False, score=0.1)
+        for kind in kinds:
+            ArtifactFactory(video=video, kind=kind, s3_path=files[kind])
+        return video
+
+    return make
+
+
+def approve(video, editor, channel_names=("youtube",), **options):
+    """Approve as the approve page would, with the version and files it showed."""
+    video.refresh_from_db()
+    fields = {
+        "video_version": video.state_version,
+        "artifacts_seen": approval.fingerprint(approval.publish_set(video.pk)),
+        **options,
+    }
+    return services.approve_publish(
+        video_id=video.pk, editor=editor, channel_names=list(channel_names), **fields
+    )
