@@ -94,3 +94,23 @@ def approve(video, editor, channel_names=("youtube",), **options):
     return services.approve_publish(
         video_id=video.pk, editor=editor, channel_names=list(channel_names), **fields
     )
+
+
+@pytest.fixture
+def webhook_server():
+    """A channel behind the webhook adapter: a real HTTP server (see webhook_server.py)."""
+    from tests.publishing.webhook_server import WebhookServer
+
+    server = WebhookServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def webhook_channel(settings, webhook_server, db):
+    """One channel, "hook", publishing to `webhook_server` with a short timeout."""
+    settings.PUBLISH_CHANNELS = {
+        "hook": {"adapter": "webhook", "label": "Hook", "url": webhook_server.url, "timeout": 0.5}
+    }
+    channels.sync_permissions()
+    return channels.get("hook")
