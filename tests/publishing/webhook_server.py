@@ -85,14 +85,16 @@ class _Handler(BaseHTTPRequestHandler):
         with self.state.lock:
             self.state.requests.append(Received(key, body))
             answer = self.state.script.pop(0) if self.state.script else Answer()
+        status, document = answer.status, answer.body
+        if document is None and status < 300:
+            # The channel acts before it answers: a client that never hears
+            # back has still published.
+            document = self._idempotent(key, body)
         if answer.hang:
             self.state.hanging.set()
             self.state.released.wait(timeout=60)
         if answer.delay:
             self.state.released.wait(timeout=answer.delay)
-        status, document = answer.status, answer.body
-        if document is None and status < 300:
-            document = self._idempotent(key, body)
         self._send(status, document or {})
 
     def _idempotent(self, key: str, body: dict) -> dict:
