@@ -48,11 +48,16 @@ def uncleared_reason(video_id) -> str | None:
     A report the pipeline did not send to a human clears the video; one it
     did must be approved by a moderator (pending or escalated does not clear).
     """
-    verdicts = set(
+    return verdict_problem(
         SafetyReport.objects.filter(task__video_id=video_id).values_list(
             "requires_human_review", "review_status"
         )
     )
+
+
+def verdict_problem(verdicts) -> str | None:
+    """`uncleared_reason` of reports already read: (requires_human_review, review_status) pairs."""
+    verdicts = set(verdicts)
     if any(status == ReviewStatus.REJECTED for _, status in verdicts):
         return "A safety report on this video was rejected."
     if any(

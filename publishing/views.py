@@ -55,10 +55,12 @@ def _outgoing(files) -> list[OutgoingFile]:
     return shown
 
 
-def _blocker(video: Video, files) -> str | None:
+def _blocker(video: Video, files, reports) -> str | None:
     if video.status != VideoStatus.READY:
         return f"This video is {video.get_status_display().lower()}, not ready to publish."
-    problem = approval.uncleared_reason(video.pk)
+    problem = approval.verdict_problem(
+        (item.report.requires_human_review, item.report.review_status) for item in reports
+    )
     if problem:
         return f"{problem} It cannot be approved."
     if not any(a.kind == approval.REQUIRED_KIND for a in files):
@@ -84,6 +86,7 @@ def _page(request, model_admin, video_id, *, error=None, status=200, form=None):
         )
     )
     configured = channels.configured().values()
+    reports = approval.safety_summary(video.pk)
     form = form or {}
     context = {
         **model_admin.admin_site.each_context(request),
@@ -92,8 +95,8 @@ def _page(request, model_admin, video_id, *, error=None, status=200, form=None):
         "video": video,
         "files": _outgoing(files),
         "fingerprint": approval.fingerprint(files),
-        "reports": approval.safety_summary(video.pk),
-        "blocker": _blocker(video, files),
+        "reports": reports,
+        "blocker": _blocker(video, files, reports),
         "channels": [
             {
                 "channel": channel,
