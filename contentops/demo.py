@@ -27,8 +27,9 @@ from pathlib import Path
 
 import pghistory
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
@@ -36,9 +37,13 @@ from django.utils import timezone
 
 from contentops.roles import EDITORS, MODERATORS, STAFF_VIEWERS
 from personas.models import Persona
+from publishing.approval import publish_set
+from publishing.channels import PERMISSION_PREFIX
 from publishing.models import PublishReceipt, PublishStatus
+from publishing.services import publish_payload
 from safety.models import ActionKind, ReviewAction, ReviewStatus, SafetyReport
 from videos.models import Artifact, ArtifactKind, Task, TaskStatus, TaskType, Video, VideoStatus
+from videos.storage import object_info
 
 DEFAULT_PASSWORD = "contentops-demo"
 DEMO_MEDIA = Path(__file__).resolve().parent / "demo_media"
@@ -103,8 +108,9 @@ PIPELINE = {
     VideoStatus.PRODUCING: steps("script:succeeded", "audio:running", "render:queued"),
     VideoStatus.IN_REVIEW: steps(*_CHECKED),
     VideoStatus.READY: steps(*_CHECKED),
-    VideoStatus.APPROVED: steps(*_CHECKED, "publish:queued"),
-    VideoStatus.PUBLISHED: steps(*_CHECKED, "publish:succeeded"),
+    # Publish tasks come with the video's receipts: one per channel (create_publish).
+    VideoStatus.APPROVED: steps(*_CHECKED),
+    VideoStatus.PUBLISHED: steps(*_CHECKED),
     VideoStatus.REJECTED: steps(*_CHECKED),
     VideoStatus.FAILED: steps(
         "script:succeeded", "audio:succeeded", "render:failed", "thumbnail:cancelled"
@@ -182,7 +188,9 @@ def seed_demo(*, password: str) -> DemoSeed:
         users = {user.username: ensure_demo_user(user, password=password) for user in DEMO_USERS}
         created = not demo_present()
         if created:
-            create_catalogue(now=timezone.now(), moderator=users["moderator"])
+            create_catalogue(
+                now=timezone.now(), moderator=users["moderator"], editor=users["editor"]
+            )
         restored = 0 if created else restore_missing_media()
     return DemoSeed(created=created, restored_media=restored, counts=demo_counts())
 
@@ -192,7 +200,7 @@ def demo_present() -> bool:
     return Persona.objects.filter(pk__in=[persona.id for persona in personas]).exists()
 
 
-def create_catalogue(*, now: datetime, moderator) -> None:
+def create_catalogue(*, now: datetime, moderator, editor) -> None:
     personas, videos = catalogue()
     rows = {
         plan.slug: Persona.objects.create(
@@ -204,10 +212,12 @@ def create_catalogue(*, now: datetime, moderator) -> None:
         for plan in personas
     }
     for plan in videos:
-        create_video(plan, persona=rows[plan.persona.slug], now=now, moderator=moderator)
+        create_video(
+            plan, persona=rows[plan.persona.slug], now=now, moderator=moderator, editor=editor
+        )
 
 
-def create_video(plan: VideoPlan, *, persona: Persona, now: datetime, moderator) -> Video:
+def create_video(plan: VideoPlan, *, persona: Persona, now: datetime, moderator, editor) -> Video:
     started = now - timedelta(days=plan.age_days)
     finished = started + timedelta(hours=3)
     video = Video.objects.create(
@@ -222,14 +232,60 @@ def create_video(plan: VideoPlan, *, persona: Persona, now: datetime, moderator)
         at = started + timedelta(minutes=9 * number)
         create_task(video, plan, task_type, task_status, at=at, moderator=moderator)
     for receipt in plan.receipts:
-        PublishReceipt.objects.create(
-            video=video,
-            channel=receipt["channel"],
-            status=PublishStatus(receipt["status"]),
-            remote_id=receipt.get("remote_id"),
-            timestamp=finished,
-        )
+        create_publish(video, receipt, editor=editor, at=finished, now=now)
     return video
+
+
+# A publish task's status for each status its receipt is in.
+PUBLISH_TASK_STATUS = {
+    PublishStatus.PENDING: TaskStatus.QUEUED,
+    PublishStatus.PUBLISHED: TaskStatus.SUCCEEDED,
+    PublishStatus.RETRACTED: TaskStatus.SUCCEEDED,
+    PublishStatus.FAILED: TaskStatus.FAILED,
+}
+
+
+def create_publish(video: Video, plan: dict, *, editor, at: datetime, now: datetime):
+    """A receipt and its publish task, as an editor's approval and the worker
+    leave them. A pending one is due `publish_in_hours` after seeding (0: the
+    worker of `make run` publishes it at once)."""
+    status = PublishStatus(plan["status"])
+    pending, failed = status == PublishStatus.PENDING, status == PublishStatus.FAILED
+    files = publish_set(video.pk)
+    with storage_errors():
+        etags = {artifact.pk: object_info(artifact, fresh=True).etag for artifact in files}
+    when = now + timedelta(hours=plan.get("publish_in_hours", 0)) if pending else at
+    receipt_id = uuid.uuid5(_NAMESPACE, f"receipt/{video.pk}/{plan['channel']}")
+    error = plan.get("error")
+    task = Task.objects.create(
+        video=video,
+        type=TaskType.PUBLISH,
+        status=PUBLISH_TASK_STATUS[status],
+        not_before=when,
+        attempts=settings.PUBLISH_MAX_ATTEMPTS if failed else 0 if pending else 1,
+        last_error=error if failed else None,
+        payload=publish_payload(
+            video=video,
+            channel=plan["channel"],
+            receipt_id=receipt_id,
+            editor=editor,
+            files=files,
+            etags=etags,
+            when=when,
+            now=at - timedelta(minutes=30),
+        ),
+        created_at=at - timedelta(minutes=30),
+    )
+    return PublishReceipt.objects.create(
+        id=receipt_id,
+        video=video,
+        channel=plan["channel"],
+        status=status,
+        remote_id=plan.get("remote_id"),
+        timestamp=at,
+        task=task,
+        error=error,
+    )
 
 
 def create_task(
@@ -322,6 +378,13 @@ def ensure_demo_user(spec: DemoUser, *, password: str):
     user.set_password(password)
     user.save()
     user.groups.set([role_group(spec.group)] if spec.group else [])
+    if spec.group == EDITORS:
+        # The demo editor may publish to every configured channel.
+        user.user_permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="publishing", codename__startswith=PERMISSION_PREFIX
+            )
+        )
     return user
 
 
@@ -380,15 +443,11 @@ _INPUTS = {
         "checks": ["medical", "dangerous_activity", "scam", "copyright", "language"],
         "inputs": ["script", "audio", "render", "thumbnail"],
     },
-    TaskType.PUBLISH: lambda plan: {
-        "channels": [receipt["channel"] for receipt in plan.receipts],
-    },
 }
 
 _FAILURES = {
     TaskType.RENDER: {"code": "ENCODER_OOM", "message": "ffmpeg was killed: out of memory"},
     TaskType.AUDIO: {"code": "TTS_TIMEOUT", "message": "TTS provider timed out after 30s"},
-    TaskType.PUBLISH: {"code": "QUOTA_EXCEEDED", "message": "youtube: daily upload quota used"},
 }
 
 
@@ -403,8 +462,6 @@ def task_payload(plan: VideoPlan, task_type: TaskType, status: TaskStatus, *, at
         payload["error"] = _FAILURES.get(task_type, {"code": "UNKNOWN", "message": "worker died"})
     if status == TaskStatus.CANCELLED:
         payload["cancelled_because"] = "an earlier step failed"
-    if task_type == TaskType.PUBLISH and status == TaskStatus.QUEUED:
-        payload["scheduled_for"] = (at + timedelta(days=1)).isoformat(timespec="seconds")
     return payload
 
 

@@ -218,20 +218,16 @@ def _schedule_channel(video, channel, editor, files, etags, when, now) -> Publis
         type=TaskType.PUBLISH,
         status=TaskStatus.QUEUED,
         not_before=when,
-        payload={
-            "channel": channel.name,
-            "receipt_id": str(receipt_id),
-            "not_before": when.isoformat(),
-            "approved_by": {"id": editor.pk, "username": editor.get_username()},
-            "approved_at": now.isoformat(),
-            "video_version": video.state_version,
-            "title": video.title,
-            "persona_id": str(video.persona_id) if video.persona_id else None,
-            "artifacts": [
-                {"id": str(a.pk), "kind": a.kind, "s3_path": a.s3_path, "etag": etags[a.pk]}
-                for a in files
-            ],
-        },
+        payload=publish_payload(
+            video=video,
+            channel=channel.name,
+            receipt_id=receipt_id,
+            editor=editor,
+            files=files,
+            etags=etags,
+            when=when,
+            now=now,
+        ),
     )
     return PublishReceipt.objects.create(
         id=receipt_id,
@@ -241,6 +237,25 @@ def _schedule_channel(video, channel, editor, files, etags, when, now) -> Publis
         task=task,
         timestamp=now,
     )
+
+
+def publish_payload(*, video, channel: str, receipt_id, editor, files, etags, when, now) -> dict:
+    """A publish task's payload: what was approved, by whom, for when. The worker
+    publishes only if the video and its files are still what it names."""
+    return {
+        "channel": channel,
+        "receipt_id": str(receipt_id),
+        "not_before": when.isoformat(),
+        "approved_by": {"id": editor.pk, "username": editor.get_username()},
+        "approved_at": now.isoformat(),
+        "video_version": video.state_version,
+        "title": video.title,
+        "persona_id": str(video.persona_id) if video.persona_id else None,
+        "artifacts": [
+            {"id": str(a.pk), "kind": a.kind, "s3_path": a.s3_path, "etag": etags[a.pk]}
+            for a in files
+        ],
+    }
 
 
 # The worker's side

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from contentops.demo import DEFAULT_PASSWORD, DEMO_USERS, s3_key
 from personas.models import Persona
@@ -144,6 +145,34 @@ def test_publish_receipts_are_on_approved_or_published_videos(seed):
     assert {r.video.status for r in receipts} <= {VideoStatus.APPROVED, VideoStatus.PUBLISHED}
     published = Video.objects.filter(status=VideoStatus.PUBLISHED)
     assert all(video.published_at for video in published)
+
+
+def test_each_receipt_has_the_publish_task_an_approval_would_have_made(seed):
+    seed()
+
+    for receipt in PublishReceipt.objects.select_related("task"):
+        task = receipt.task
+        assert (task.type, task.video_id) == (TaskType.PUBLISH, receipt.video_id)
+        assert task.payload["receipt_id"] == str(receipt.pk)
+        assert task.payload["channel"] == receipt.channel
+        assert {a["kind"] for a in task.payload["artifacts"]} == {"render", "thumbnail", "script"}
+    scheduled = PublishReceipt.objects.filter(
+        video__title="Sourdough starter from scratch, day by day"
+    )
+    assert {r.status for r in scheduled} == {PublishStatus.PENDING}
+    assert all(r.task.not_before > timezone.now() for r in scheduled)
+    assert PublishReceipt.objects.failures().count() == 2
+
+
+def test_the_demo_editor_may_publish_to_every_configured_channel(seed, settings):
+    from publishing import channels
+
+    settings.PUBLISH_CHANNELS = settings.DEV_CHANNELS
+    channels.sync_permissions()
+    seed()
+
+    editor = get_user_model().objects.get(username="editor")
+    assert [c.name for c in channels.allowed(editor)] == ["youtube", "tiktok", "local"]
 
 
 def test_a_second_run_reuses_the_data_without_duplicating_rows(seed):
