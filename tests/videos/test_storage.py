@@ -2,28 +2,17 @@
 object info, text, and S3 missing objects or stopped."""
 
 import time
-import urllib.error
-import urllib.request
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.files.storage import default_storage
 
 from tests.factories import ArtifactFactory
+from tests.videos.http import http_get
 from videos import storage
 from videos.models import ArtifactKind
 
 pytestmark = pytest.mark.django_db
-
-
-def http_get(url, **headers):
-    """Status, headers and body of a plain GET, with no AWS credentials."""
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
 
 
 @pytest.mark.parametrize(
