@@ -115,7 +115,8 @@ def check_upload(kind: str, file, *, max_bytes: int) -> MediaType:
         raise ValidationError("The file is empty.")
     if file.size > max_bytes:
         raise ValidationError(
-            f"The file is {filesizeformat(file.size)}; the limit is {filesizeformat(max_bytes)}."
+            f"The file is {filesizeformat(file.size)} ({file.size:,} bytes), over the limit "
+            f"of {filesizeformat(max_bytes)} ({max_bytes:,} bytes)."
         )
     file.seek(0)
     head = file.read(SNIFF_BYTES)
@@ -123,8 +124,8 @@ def check_upload(kind: str, file, *, max_bytes: int) -> MediaType:
     media = next((media for media in types if media.matches(head)), None)
     if media is None:
         raise ValidationError(
-            f"A {kind} must be one of: {accepted_labels(kind)}; this file's content is "
-            "none of them."
+            f"{ArtifactKind(kind).label} files must be one of: {accepted_labels(kind)}; "
+            "this file's content is none of them."
         )
     declared = (getattr(file, "content_type", "") or "").split(";")[0].strip().lower()
     if declared not in UNDECLARED and not media.declared_as(declared):
