@@ -6,7 +6,7 @@ import uuid
 import pytest
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import default_storage, storages
 
 from tests.factories import ArtifactFactory
 from videos import storage
@@ -21,7 +21,13 @@ def forget_s3_answers():
 
 
 @pytest.fixture
-def s3_object():
+def real_s3(settings):
+    """The S3 of the S3_* settings, even while a test points the app elsewhere."""
+    return storages.create_storage(settings.STORAGES["default"])
+
+
+@pytest.fixture
+def s3_object(real_s3):
     """`s3_object(body, content_type, name=...)`: put an object in the bucket under a
     fresh key; gives its s3:// path. Deleted at the end of the test."""
     keys = []
@@ -30,12 +36,12 @@ def s3_object():
         key = f"tests/{uuid.uuid4()}/{name}"
         file = ContentFile(body)
         file.content_type = content_type
-        keys.append(default_storage.save(key, file))
-        return f"s3://{default_storage.bucket_name}/{key}"
+        keys.append(real_s3.save(key, file))
+        return f"s3://{real_s3.bucket_name}/{key}"
 
     yield put
     for key in keys:
-        default_storage.delete(key)
+        real_s3.delete(key)
 
 
 @pytest.fixture
@@ -55,13 +61,13 @@ def missing_path():
 
 
 @pytest.fixture
-def replaced_objects():
+def replaced_objects(real_s3):
     """Delete, at the end of the test, the objects uploads stored for these artifacts."""
     artifacts = []
     yield artifacts.append
     for artifact in artifacts:
         artifact.refresh_from_db()
-        default_storage.delete(storage.locate(artifact).key)
+        real_s3.delete(storage.parse_s3_path(artifact.s3_path).key)
 
 
 @pytest.fixture
