@@ -176,13 +176,15 @@ class ArtifactAdmin(ContentAdmin):
         ]
 
     def get_readonly_fields(self, request, obj=None):
-        # A stored path changes only with its file: by the pipeline or an upload.
-        return ("s3_path",) if obj is not None else ()
+        # An artifact is what the pipeline made; people change only its file,
+        # through the upload, which keeps the path, key and kind in step.
+        return ("video", "kind", "s3_path") if obj is not None else ()
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["previews"] = preview_artifact(obj)
             context["may_upload"] = self.has_change_permission(request, obj)
+            context["show_save"] = context["show_save_and_continue"] = False
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def gallery_view(self, request):

@@ -236,20 +236,30 @@ def test_anonymous_visitors_are_sent_to_log_in(client, stored_artifact):
     assert response["Location"].startswith("/admin/login/?next=")
 
 
-def test_editors_cannot_type_another_path_for_the_file(client_for, editor, stored_artifact):
+def test_editors_change_an_artifact_only_through_its_file(client_for, editor, stored_artifact):
     artifact = stored_artifact(ArtifactKind.THUMBNAIL, PNG, "image/png")
+    other = ArtifactFactory()
+    change = f"/admin/videos/artifact/{artifact.pk}/change/"
+    browser = client_for(editor)
 
-    response = client_for(editor).post(
-        f"/admin/videos/artifact/{artifact.pk}/change/",
+    page = browser.get(change).content.decode()
+    response = browser.post(
+        change,
         {
-            "video": artifact.video_id,
-            "kind": artifact.kind,
+            "video": other.video_id,
+            "kind": ArtifactKind.RENDER,
             "s3_path": f"s3://{default_storage.bucket_name}/someone/else.png",
         },
     )
 
+    assert 'name="_save"' not in page
     assert response.status_code == 302
-    assert Artifact.objects.get(pk=artifact.pk).s3_path == artifact.s3_path
+    stored_row = Artifact.objects.get(pk=artifact.pk)
+    assert (stored_row.video_id, stored_row.kind, stored_row.s3_path) == (
+        artifact.video_id,
+        artifact.kind,
+        artifact.s3_path,
+    )
 
 
 def test_a_new_artifact_needs_a_well_formed_path(client_for, admin_user):
