@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from tests.factories import ArtifactFactory, PersonaFactory, UserFactory, VideoFactory
 from videos import admin as videos_admin
+from videos.filters import ArtifactFilter
 from videos.models import Artifact, ArtifactKind, Video, VideoStatus
 
 pytestmark = pytest.mark.django_db
@@ -299,33 +300,62 @@ def test_the_artifact_list_links_to_the_gallery(client_for, viewer):
     assert f'<a href="{GALLERY}">Gallery</a>' in html
 
 
-def plan(sql: str, params=()) -> str:
+@pytest.fixture
+def crowded_gallery(db):
+    """Thousands of artifacts, analysed, so the planner weighs indexes as it does
+    in production; on a handful of rows a full scan is always cheapest."""
+    personas = bulk(PersonaFactory, [{}] * 50)
+    statuses = [VideoStatus.DRAFT, VideoStatus.READY, VideoStatus.PUBLISHED, VideoStatus.FAILED]
+    videos = bulk(
+        VideoFactory,
+        [
+            {"persona": personas[n % 50], "title": f"Clip {n}", "status": statuses[n % 4]}
+            for n in range(2000)
+        ],
+    )
+    bulk(
+        ArtifactFactory,
+        [
+            {"video": video, "kind": kind, "created_at": NOW - timedelta(minutes=4 * n + k)}
+            for n, video in enumerate(videos)
+            for k, kind in enumerate(ArtifactKind.values)
+        ],
+    )
     with connection.cursor() as cursor:
-        # Tiny test tables are read whole; forbid that to see which index serves.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        return "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("ANALYZE personas, videos, artifacts")
+
+
+def bulk(factory, fields: list[dict]) -> list:
+    return factory._meta.model.objects.bulk_create([factory.build(**values) for values in fields])
 
 
 @pytest.mark.parametrize(
     ("params", "index"),
-    [({}, "artifacts_newest_idx"), ({"kind": "render"}, "artifacts_kind_newest_idx")],
+    [
+        ({}, "artifacts_newest_idx"),
+        ({"kind": "render"}, "artifacts_kind_newest_idx"),
+        ({"created_after": NOW.date().isoformat()}, "artifacts_newest_idx"),
+    ],
 )
-def test_the_gallery_page_is_read_through_an_index(client_for, viewer, catalogue, params, index):
-    browser = client_for(viewer)
-    with CaptureQueriesContext(connection) as queries:
-        browser.get(GALLERY, params)
-    page_query = next(q["sql"] for q in queries if 'FROM "artifacts"' in q["sql"])
+def test_the_gallery_page_reads_artifacts_through_an_index(crowded_gallery, params, index):
+    filters = ArtifactFilter(params, queryset=Artifact.objects.for_cards())
+    assert filters.is_valid()
 
-    assert index in plan(page_query)
+    plan = filters.qs[: videos_admin.GALLERY_PER_PAGE + 1].explain()
+
+    assert f"Index Scan using {index} on artifacts" in plan
+    assert "Seq Scan on artifacts" not in plan
+    assert "Seq Scan on videos" not in plan
 
 
 def test_the_title_filter_can_use_the_trigram_index(catalogue):
-    sql, params = (
-        Video.objects.filter(title__icontains="octopus")
-        .order_by()
-        .values("pk")
-        .query.sql_with_params()
-    )
+    # The planner prefers the trigram index over a full scan only on tables of
+    # production size (it does at 200,000 videos); forbidding scans shows it fits.
+    videos = Video.objects.filter(title__icontains="octopus").order_by().values("pk")
+    sql, params = videos.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
 
-    assert "videos_title_trgm_idx" in plan(sql, params)
+    assert "Bitmap Index Scan on videos_title_trgm_idx" in plan
