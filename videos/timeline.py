@@ -1,7 +1,7 @@
 """Everything about one video, for its timeline page: what happened, in order.
 
-A fixed number of queries whatever the video holds: the video with its
-persona, its status changes (history), its tasks and their status changes,
+A fixed number of queries whatever the video holds: its status changes
+(history) and the users who made them, its tasks and their status changes,
 its artifacts, safety reports and publish receipts.
 """
 
@@ -73,7 +73,7 @@ class Timeline:
 
 
 def video_timeline(video, *, user) -> Timeline:
-    """`video` (with its persona loaded) and what the user may see of its life."""
+    """What `user` may see of the life of `video`."""
     tasks = list(Task.objects.filter(video=video).order_by("created_at", "pk"))
     may = user.has_perm
     return Timeline(
