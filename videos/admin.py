@@ -175,10 +175,13 @@ class ArtifactAdmin(ContentAdmin):
             *super().get_urls(),
         ]
 
+    def get_fields(self, request, obj=None):
+        return ("video_column" if obj else "video", "kind", "s3_path")
+
     def get_readonly_fields(self, request, obj=None):
         # An artifact is what the pipeline made; people change only its file,
         # through the upload, which keeps the path, key and kind in step.
-        return ("video", "kind", "s3_path") if obj is not None else ()
+        return self.get_fields(request, obj) if obj is not None else ()
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:

@@ -313,4 +313,5 @@ def test_the_artifact_page_previews_it_and_links_to_the_timeline(
     assert f'<audio controls preload="metadata" data-artifact="{artifact.pk}"' in html
     assert "12\xa0bytes · audio/wav" in html
     assert f'<a href="{timeline_url(artifact.video)}">Video timeline</a>' in html
+    assert f'<div class="readonly"><a href="{timeline_url(artifact.video)}">' in html
     assert "Upload a replacement" not in html
