@@ -243,6 +243,9 @@ def test_editors_change_an_artifact_only_through_its_file(client_for, editor, st
     browser = client_for(editor)
 
     page = browser.get(change).content.decode()
+    # Meanwhile the pipeline points the artifact at a new file.
+    newer = f"s3://{default_storage.bucket_name}/videos/pipeline/newer.png"
+    Artifact.objects.filter(pk=artifact.pk).update(s3_path=newer)
     response = browser.post(
         change,
         {
@@ -258,7 +261,7 @@ def test_editors_change_an_artifact_only_through_its_file(client_for, editor, st
     assert (stored_row.video_id, stored_row.kind, stored_row.s3_path) == (
         artifact.video_id,
         artifact.kind,
-        artifact.s3_path,
+        newer,
     )
 
 
