@@ -457,6 +457,9 @@ def task_payload(plan: VideoPlan, task_type: TaskType, status: TaskStatus, *, at
     if status in (TaskStatus.RUNNING, TaskStatus.SUCCEEDED, TaskStatus.FAILED):
         payload["worker"] = f"{task_type.replace('_', '-')}-worker-{1 + len(plan.title) % 3}"
         payload["started_at"] = at.isoformat(timespec="seconds")
+    if status in (TaskStatus.SUCCEEDED, TaskStatus.FAILED):
+        took = timedelta(minutes=2, seconds=17 * (len(plan.title) % 7) + 10 * len(task_type))
+        payload["finished_at"] = (at + took).isoformat(timespec="seconds")
     if status == TaskStatus.FAILED:
         payload["attempts"] = 3
         payload["error"] = _FAILURES.get(task_type, {"code": "UNKNOWN", "message": "worker died"})

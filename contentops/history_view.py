@@ -27,6 +27,9 @@ def event_rows(obj, users, limit: int = 200) -> list[EventRow]:
         .select_related("pgh_context")
         .order_by("-pgh_id")[: limit + 1]
     )
+    if not events:
+        # A row written before its history was kept (an adopted database).
+        return []
     fields = [f for f in event_model._meta.concrete_fields if f.name not in HIDDEN_FIELDS]
     user_ids = {
         e.pgh_context.metadata.get("user")

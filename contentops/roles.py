@@ -33,6 +33,7 @@ ROLES: dict[str, list[str]] = {
     EDITORS: _VIEW_ALL
     + [
         "videos.change_video",
+        "videos.change_artifact",
         "videos.add_task",
         "publishing.add_publishreceipt",
         "publishing.approve_publish",

@@ -8,9 +8,18 @@ without a real SECRET_KEY.
 from pathlib import Path
 
 import dj_database_url
+from botocore.config import Config
 from django.core.exceptions import ImproperlyConfigured
 
-from contentops.env import env_bool, env_float, env_int, env_json, env_list, env_str
+from contentops.env import (
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_json,
+    env_list,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -102,20 +111,66 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Artifacts live in S3 (any S3-compatible store), read through django-storages.
+S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL", "") or None
+# Where browsers reach the same S3, when that differs from where the app does
+# (say, an internal hostname for the app, a public one for browsers).
+S3_PUBLIC_ENDPOINT_URL = env_str("S3_PUBLIC_ENDPOINT_URL", "") or None
+S3_BUCKET = env_str("S3_BUCKET", "contentops")
+S3_REGION = env_str("S3_REGION", "us-east-1")
+# Lifetime of the presigned GET URLs browsers are redirected to.
+S3_PRESIGN_SECONDS = env_int("S3_PRESIGN_SECONDS", 300)
+# boto3 >= 1.36 adds CRC checksums to every upload and checks them on downloads
+# ("when_supported"); several S3-compatible stores reject or lack them, so by
+# default they are sent and checked only where the operation requires them.
+S3_REQUEST_CHECKSUM_CALCULATION = env_choice(
+    "S3_REQUEST_CHECKSUM_CALCULATION", "when_required", ("when_required", "when_supported")
+)
+S3_RESPONSE_CHECKSUM_VALIDATION = env_choice(
+    "S3_RESPONSE_CHECKSUM_VALIDATION", "when_required", ("when_required", "when_supported")
+)
+# Short, so a page whose S3 is down answers with a warning instead of hanging.
+S3_CONNECT_TIMEOUT = env_int("S3_CONNECT_TIMEOUT", 2)
+S3_READ_TIMEOUT = env_int("S3_READ_TIMEOUT", 20)
+S3_MAX_ATTEMPTS = env_int("S3_MAX_ATTEMPTS", 2)
+# Largest replacement file staff may upload for an artifact.
+ARTIFACT_UPLOAD_MAX_BYTES = env_int("ARTIFACT_UPLOAD_MAX_BYTES", 256 * 1024 * 1024)
+
+
+def s3_options(endpoint_url: str | None) -> dict:
+    return {
+        "bucket_name": S3_BUCKET,
+        "endpoint_url": endpoint_url,
+        "access_key": env_str("S3_ACCESS_KEY_ID", ""),
+        "secret_key": env_str("S3_SECRET_ACCESS_KEY", ""),
+        "region_name": S3_REGION,
+        "querystring_expire": S3_PRESIGN_SECONDS,
+        "file_overwrite": False,
+        # With a client_config, django-storages ignores its own signature_version
+        # and addressing_style options: they are all here.
+        "client_config": Config(
+            signature_version="s3v4",
+            s3={"addressing_style": "path"},
+            region_name=S3_REGION,
+            request_checksum_calculation=S3_REQUEST_CHECKSUM_CALCULATION,
+            response_checksum_validation=S3_RESPONSE_CHECKSUM_VALIDATION,
+            connect_timeout=S3_CONNECT_TIMEOUT,
+            read_timeout=S3_READ_TIMEOUT,
+            retries={"mode": "standard", "total_max_attempts": S3_MAX_ATTEMPTS},
+        ),
+    }
+
+
 STORAGES = {
     "default": {
         "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": env_str("S3_BUCKET", "contentops"),
-            "endpoint_url": env_str("S3_ENDPOINT_URL", "") or None,
-            "access_key": env_str("S3_ACCESS_KEY_ID", ""),
-            "secret_key": env_str("S3_SECRET_ACCESS_KEY", ""),
-            "region_name": env_str("S3_REGION", "us-east-1"),
-            "signature_version": "s3v4",
-            "addressing_style": "path",
-            "querystring_expire": env_int("S3_PRESIGN_SECONDS", 300),
-            "file_overwrite": False,
-        },
+        "OPTIONS": s3_options(S3_ENDPOINT_URL),
+    },
+    # The same bucket as browsers reach it: presigned URLs for them are signed
+    # for this endpoint (a signature covers the host).
+    "browser": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": s3_options(S3_PUBLIC_ENDPOINT_URL or S3_ENDPOINT_URL),
     },
     "staticfiles": {
         "BACKEND": (
@@ -124,6 +179,15 @@ STORAGES = {
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         ),
     },
+}
+
+# Per process; it only holds what S3 said about objects (size, type, script
+# excerpts), which every app server can ask again.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
 }
 
 LOGIN_URL = "admin:login"

@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 from safety.issues import KNOWN_KEYS
 from safety.models import ActionKind, ReviewAction, SafetyReport
 from videos.models import Artifact, ArtifactKind
+from videos.previews import preview_artifacts
 
 EVIDENCE_KEYS = ("artifact", "start", "end", "excerpt")
 SCRIPT_INLINE_BYTES = 64 * 1024
@@ -81,14 +82,22 @@ def review_log(report: SafetyReport) -> list[ReviewAction]:
     )
 
 
-def video_artifacts(video) -> dict[str, list[Artifact]]:
-    """The video's artifacts by kind, newest first."""
-    by_kind = {kind: [] for kind in ArtifactKind.values}
+class MediaByKind(dict):
+    """The video's artifact previews by kind, newest first; `warning` says S3
+    did not answer."""
+
+    warning = ""
+
+
+def video_artifacts(video) -> MediaByKind:
+    media = MediaByKind({kind: [] for kind in ArtifactKind.values})
     if video is None:
-        return by_kind
-    for artifact in Artifact.objects.filter(video=video).order_by("-created_at"):
-        by_kind.setdefault(artifact.kind or "other", []).append(artifact)
-    return by_kind
+        return media
+    previews = preview_artifacts(Artifact.objects.filter(video=video).order_by("-created_at"))
+    for preview in previews:
+        media.setdefault(preview.artifact.kind or "other", []).append(preview)
+    media.warning = previews.warning
+    return media
 
 
 def earlier_reports(report: SafetyReport) -> list[SafetyReport]:

@@ -21,7 +21,7 @@ from safety import review, services
 from safety.highlight import highlight
 from safety.models import ActionKind, ReviewStatus, SafetyReport
 from safety.queue import describe_wait, sla_level
-from videos.storage import ArtifactMissing, StorageUnavailable, read_text
+from videos.storage import ArtifactMissing, InvalidS3Path, StorageUnavailable, read_text
 
 
 def _require_reviewer(request) -> None:
@@ -41,11 +41,14 @@ def _script_preview(artifacts, lines):
     scripts = artifacts.get("script") or []
     if not scripts:
         return None
-    artifact = scripts[0]
+    artifact = scripts[0].artifact
     preview = {"artifact": artifact, "segments": None, "error": None, "truncated": False}
+    if scripts[0].problem:
+        preview["error"] = scripts[0].message or "S3 did not answer; the script cannot be shown."
+        return preview
     try:
         text = read_text(artifact, limit_bytes=review.SCRIPT_INLINE_BYTES)
-    except (ArtifactMissing, StorageUnavailable) as problem:
+    except (ArtifactMissing, StorageUnavailable, InvalidS3Path) as problem:
         preview["error"] = str(problem)
         return preview
     preview["truncated"] = len(text.encode()) >= review.SCRIPT_INLINE_BYTES

@@ -1,11 +1,35 @@
-from django.contrib import admin
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
 from contentops.admin_core import ContentAdmin
-from contentops.admin_links import admin_link, short_id
+from contentops.admin_links import admin_link, short_id, video_link
 from contentops.admin_locking import VersionedAdminMixin, VersionedModelForm, report_guarded
 from contentops.json_fields import PrettyJSONField, json_object
-from videos import services
+from contentops.pagination import page_number, window
+from videos import media_types, services, storage
+from videos.filters import ArtifactFilter
 from videos.models import Artifact, Task, Video
+from videos.previews import browser_content_type, preview_artifact, preview_artifacts
+from videos.timeline import video_timeline
+
+GALLERY_PER_PAGE = 24
+GALLERY_MAX_PAGES = 100
+
+
+def page_context(model_admin, request, title, **context) -> dict:
+    """The context every admin page of ours starts from."""
+    return {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "opts": model_admin.opts,
+        **context,
+    }
 
 
 @admin.register(Video)
@@ -17,6 +41,7 @@ class VideoAdmin(VersionedAdminMixin, ContentAdmin):
         "status",
         "version_column",
         "created_at",
+        "timeline_column",
     )
     list_display_links = ("id_column",)
     list_editable = ("title",)
@@ -27,6 +52,29 @@ class VideoAdmin(VersionedAdminMixin, ContentAdmin):
     autocomplete_fields = ("persona",)
     fields = ("title", "persona", "status", "published_at")
     actions = ("archive_selected",)
+    change_form_template = "admin/videos/video/change_form.html"
+
+    def get_urls(self):
+        timeline = self.admin_site.admin_view(self.timeline_view)
+        return [
+            path("<path:object_id>/timeline/", timeline, name="videos_video_timeline"),
+            *super().get_urls(),
+        ]
+
+    def timeline_view(self, request, object_id):
+        video = self.get_object(request, object_id)
+        if video is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_permission(request, video):
+            raise PermissionDenied
+        context = page_context(
+            self,
+            request,
+            f"Timeline of {video}",
+            timeline=video_timeline(video, user=request.user),
+            has_change_permission=self.has_change_permission(request, video),
+        )
+        return TemplateResponse(request, "admin/videos/video/timeline.html", context)
 
     @admin.display(description="Video")
     def id_column(self, obj):
@@ -35,6 +83,10 @@ class VideoAdmin(VersionedAdminMixin, ContentAdmin):
     @admin.display(description="Persona")
     def persona_column(self, obj):
         return admin_link(obj.persona)
+
+    @admin.display(description="Timeline")
+    def timeline_column(self, obj):
+        return video_link(obj, "timeline")
 
     @admin.action(description="Archive selected videos", permissions=["change"])
     def archive_selected(self, request, queryset):
@@ -68,7 +120,7 @@ class TaskAdmin(VersionedAdminMixin, ContentAdmin):
 
     @admin.display(description="Video")
     def video_column(self, obj):
-        return admin_link(obj.video)
+        return video_link(obj.video)
 
     @admin.action(description="Cancel selected tasks", permissions=["change"])
     def cancel_selected(self, request, queryset):
@@ -81,8 +133,27 @@ class TaskAdmin(VersionedAdminMixin, ContentAdmin):
         report_guarded(request, Task, result, "requeued")
 
 
+class ArtifactForm(forms.ModelForm):
+    class Meta:
+        model = Artifact
+        fields = ["video", "kind", "s3_path"]
+
+    def clean_s3_path(self):
+        path = self.cleaned_data["s3_path"]
+        try:
+            storage.parse_s3_path(path)
+        except storage.InvalidS3Path as error:
+            raise ValidationError(str(error)) from None
+        return path
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="New file")
+
+
 @admin.register(Artifact)
 class ArtifactAdmin(ContentAdmin):
+    form = ArtifactForm
     list_display = ("id_column", "kind", "video_column", "s3_path", "created_at")
     list_display_links = ("id_column",)
     list_select_related = ("video",)
@@ -90,6 +161,114 @@ class ArtifactAdmin(ContentAdmin):
     text_search_fields = ("s3_path__startswith",)
     uuid_search_fields = ("pk", "video_id")
     autocomplete_fields = ("video",)
+    change_form_template = "admin/videos/artifact/change_form.html"
+    change_list_template = "admin/videos/artifact/change_list.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("gallery/", view(self.gallery_view), name="videos_artifact_gallery"),
+            path(
+                "<path:object_id>/content/", view(self.content_view), name="videos_artifact_content"
+            ),
+            path("<path:object_id>/upload/", view(self.upload_view), name="videos_artifact_upload"),
+            *super().get_urls(),
+        ]
+
+    def get_fields(self, request, obj=None):
+        return ("video_column" if obj else "video", "kind", "s3_path")
+
+    def get_readonly_fields(self, request, obj=None):
+        # An artifact is what the pipeline made; people change only its file,
+        # through the upload, which keeps the path, key and kind in step.
+        return self.get_fields(request, obj) if obj is not None else ()
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["previews"] = preview_artifact(obj)
+            context["may_upload"] = self.has_change_permission(request, obj)
+            context["show_save"] = context["show_save_and_continue"] = False
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def gallery_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        filters = ArtifactFilter(request.GET, queryset=Artifact.objects.for_cards())
+        rows = filters.qs if filters.is_valid() else Artifact.objects.none()
+        page = window(
+            rows,
+            number=page_number(request.GET.get("page")),
+            per_page=GALLERY_PER_PAGE,
+            max_pages=GALLERY_MAX_PAGES,
+        )
+        context = page_context(
+            self,
+            request,
+            "Artifact gallery",
+            filters=filters,
+            page=page,
+            previews=preview_artifacts(page.rows),
+            media=self.media + filters.form.media,
+            may_upload=self.has_change_permission(request),
+        )
+        return TemplateResponse(request, "admin/videos/artifact/gallery.html", context)
+
+    def content_view(self, request, object_id):
+        """A redirect to a fresh presigned URL, for a user who may view the artifact."""
+        artifact = self.get_object(request, object_id)
+        if not self.has_view_permission(request, artifact):
+            raise PermissionDenied
+        if artifact is None:
+            return self.unavailable(request, None, f"No artifact with key {object_id}.", 404)
+        try:
+            info = storage.object_info(artifact)
+        except storage.InvalidS3Path as error:
+            return self.unavailable(request, artifact, str(error), 404)
+        except storage.StorageUnavailable as error:
+            return self.unavailable(request, artifact, str(error), 503)
+        if info is None:
+            return self.unavailable(
+                request, artifact, f"The file {artifact.s3_path} is missing in S3.", 404
+            )
+        content_type = browser_content_type(artifact, info)
+        return redirect(storage.presigned_url(artifact, content_type=content_type))
+
+    def unavailable(self, request, artifact, message, status):
+        context = page_context(
+            self, request, "File unavailable", artifact=artifact, message=message
+        )
+        return TemplateResponse(
+            request, "admin/videos/artifact/unavailable.html", context, status=status
+        )
+
+    def upload_view(self, request, object_id):
+        artifact = self.get_object(request, object_id)
+        if not self.has_change_permission(request, artifact):
+            raise PermissionDenied
+        if artifact is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        form = UploadForm(request.POST or None, request.FILES or None)
+        if form.is_valid():
+            try:
+                services.replace_artifact_file(artifact=artifact, file=form.cleaned_data["file"])
+            except ValidationError as error:
+                form.add_error("file", error)
+            except storage.StorageUnavailable as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"Stored the new file as {artifact.s3_path}.")
+                return redirect(reverse("admin:videos_artifact_change", args=[artifact.pk]))
+        context = page_context(
+            self,
+            request,
+            f"Upload a replacement for {artifact}",
+            original=artifact,
+            form=form,
+            previews=preview_artifact(artifact),
+            accepted=media_types.accepted_labels(artifact.kind),
+            limit=filesizeformat(settings.ARTIFACT_UPLOAD_MAX_BYTES),
+        )
+        return TemplateResponse(request, "admin/videos/artifact/upload.html", context)
 
     @admin.display(description="Artifact")
     def id_column(self, obj):
@@ -97,4 +276,4 @@ class ArtifactAdmin(ContentAdmin):
 
     @admin.display(description="Video")
     def video_column(self, obj):
-        return admin_link(obj.video)
+        return video_link(obj.video)

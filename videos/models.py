@@ -1,6 +1,8 @@
 import uuid
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from contentops.db import SeedNow, SeedUUID
@@ -68,6 +70,8 @@ class Video(VersionedModel):
             models.Index(fields=["persona"], name="videos_persona_id_idx"),
             models.Index(fields=["-created_at"], name="videos_created_at_idx"),
             models.Index(fields=["status", "-created_at"], name="videos_status_created_idx"),
+            # title__icontains (UPPER(title) LIKE '%…%') uses it instead of a full scan.
+            GinIndex(OpClass(Upper("title"), name="gin_trgm_ops"), name="videos_title_trgm_idx"),
         ]
         constraints = [check_in("status", VideoStatus, name="videos_status_valid")]
         triggers = [state_version_trigger("persona_id", "title", "status", "published_at")]
@@ -125,6 +129,13 @@ class Task(VersionedModel):
         return f"{self.get_type_display() or 'task'} {str(self.pk)[:8]}"
 
 
+class ArtifactQuerySet(models.QuerySet):
+    def for_cards(self):
+        """Newest first, with what a card names: the video and its persona."""
+        # The order of artifacts_newest_idx, stable across pages.
+        return self.select_related("video__persona").order_by("-created_at", "-pk")
+
+
 @tracked()
 class Artifact(models.Model):
     id = models.UUIDField(
@@ -139,12 +150,16 @@ class Artifact(models.Model):
         default=timezone.now, db_default=SeedNow(), null=True, editable=False
     )
 
+    objects = ArtifactQuerySet.as_manager()
+
     class Meta:
         db_table = "artifacts"
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["video", "kind"], name="artifacts_video_kind_idx"),
-            models.Index(fields=["-created_at"], name="artifacts_created_at_idx"),
+            # Newest first, the key breaking ties: the gallery's and changelist's order.
+            models.Index(fields=["-created_at", "-id"], name="artifacts_newest_idx"),
+            models.Index(fields=["kind", "-created_at", "-id"], name="artifacts_kind_newest_idx"),
         ]
         constraints = [check_in("kind", ArtifactKind, name="artifacts_kind_valid")]
 

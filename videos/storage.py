@@ -1,71 +1,189 @@
-"""STAND-IN until the artifact storage branch lands (replaced wholesale at merge)."""
+"""Artifacts in S3: where each one is, what S3 knows of it, and links for browsers.
 
+`artifacts.s3_path` holds `s3://bucket/key`. Everything here goes through
+django-storages' boto3 client (STORAGES["default"]); presigned URLs for
+browsers are signed for STORAGES["browser"], which differs only in its endpoint
+when S3_PUBLIC_ENDPOINT_URL is set. The app serves one bucket, S3_BUCKET: it
+never signs a URL for a bucket it was not configured for.
+"""
+
+import codecs
+import hashlib
+import re
+import uuid
 from dataclasses import dataclass
 
+from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
-from django.core.files.storage import default_storage
+from django.core.cache import cache
+from django.core.files.storage import default_storage, storages
+
+# S3's bucket naming rules, as far as a path can break them.
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_NOT_FOUND = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}
+# What S3 said of an object stays true while it sits under the same key (a
+# replacement gets a new key); an object reported missing may appear soon.
+INFO_SECONDS = 60 * 60
+MISSING_SECONDS = 30
 
 
 class InvalidS3Path(ValueError):
-    pass
+    """An artifact's s3_path that is not `s3://<bucket>/<key>` in the app's bucket."""
 
 
 class ArtifactMissing(Exception):
-    pass
+    """S3 has no object at the artifact's path."""
+
+    def __init__(self, path: str):
+        self.path = path
+        super().__init__(f"The file {path} is missing in S3.")
 
 
 class StorageUnavailable(Exception):
-    pass
+    """S3 did not answer, or refused the app's credentials."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        endpoint = default_storage.endpoint_url or "the default AWS endpoint"
+        super().__init__(f"S3 at {endpoint} is unavailable: {reason}")
+
+
+@dataclass(frozen=True)
+class S3Location:
+    bucket: str
+    key: str
+
+    def __str__(self):
+        return f"s3://{self.bucket}/{self.key}"
 
 
 @dataclass(frozen=True)
 class ObjectInfo:
     size: int
     content_type: str
-    etag: str
 
 
-def _key(artifact) -> str:
-    path = artifact.s3_path or ""
-    if not path.startswith("s3://") or path.count("/") < 3:
-        raise InvalidS3Path(f"{path!r} is not an S3 path.")
-    return path.split("/", 3)[3]
+def parse_s3_path(path: str | None) -> S3Location:
+    """`s3://bucket/key` as a location; anything else raises InvalidS3Path."""
+    if not path or not path.strip():
+        raise InvalidS3Path("The artifact has no S3 path.")
+    if not path.startswith("s3://"):
+        raise InvalidS3Path(f"{path!r} is not an S3 path: it must start with s3://.")
+    bucket, _, key = path.removeprefix("s3://").partition("/")
+    if not _BUCKET.fullmatch(bucket) or ".." in bucket:
+        raise InvalidS3Path(f"{path!r} does not name a valid bucket ({bucket!r}).")
+    if not key or key.startswith("/") or key.endswith("/"):
+        raise InvalidS3Path(f"{path!r} names no object: its key is empty or a folder.")
+    if any(part in (".", "..") for part in key.split("/")):
+        raise InvalidS3Path(f"{path!r} has a '.' or '..' part in its key.")
+    return S3Location(bucket, key)
+
+
+def locate(artifact) -> S3Location:
+    """The artifact's location, which must be in the app's bucket."""
+    location = parse_s3_path(artifact.s3_path)
+    if location.bucket != default_storage.bucket_name:
+        raise InvalidS3Path(
+            f"{artifact.s3_path!r} is in the bucket {location.bucket!r}; this app serves "
+            f"only {default_storage.bucket_name!r} (S3_BUCKET)."
+        )
+    return location
+
+
+def presigned_url(artifact, *, for_browser=True, content_type: str | None = None) -> str:
+    """A GET URL for the artifact's object, valid for S3_PRESIGN_SECONDS.
+
+    Only for a user already allowed to view the artifact. `content_type`
+    overrides the type S3 answers with (and makes the browser show it inline).
+    """
+    location = locate(artifact)
+    params = {"Bucket": location.bucket, "Key": location.key}
+    if content_type:
+        params["ResponseContentType"] = content_type
+        params["ResponseContentDisposition"] = "inline"
+    storage = storages["browser"] if for_browser else default_storage
+    return storage.connection.meta.client.generate_presigned_url(
+        "get_object", Params=params, ExpiresIn=settings.S3_PRESIGN_SECONDS
+    )
+
+
+def object_info(artifact) -> ObjectInfo | None:
+    """Size and content type S3 holds for the artifact; None when it is missing."""
+    location = locate(artifact)
+    key = cache_key("info", location)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached or None
+    try:
+        head = _client().head_object(Bucket=location.bucket, Key=location.key)
+    except ClientError as error:
+        if _not_found(error):
+            cache.set(key, False, MISSING_SECONDS)
+            return None
+        raise _unavailable(error) from None
+    except BotoCoreError as error:
+        raise _unavailable(error) from None
+    info = ObjectInfo(
+        size=head["ContentLength"],
+        content_type=head.get("ContentType") or "application/octet-stream",
+    )
+    cache.set(key, info, INFO_SECONDS)
+    return info
+
+
+def read_text(artifact, *, limit_bytes: int) -> str:
+    """The first `limit_bytes` of the object as text (UTF-8; bad bytes replaced).
+
+    A character the limit cuts in two is left out rather than replaced.
+    """
+    location = locate(artifact)
+    try:
+        response = _client().get_object(
+            Bucket=location.bucket, Key=location.key, Range=f"bytes=0-{limit_bytes - 1}"
+        )
+        data = response["Body"].read(limit_bytes)
+    except ClientError as error:
+        if _not_found(error):
+            raise ArtifactMissing(str(location)) from None
+        if error.response.get("Error", {}).get("Code") == "InvalidRange":
+            return ""  # an empty object
+        raise _unavailable(error) from None
+    except BotoCoreError as error:
+        raise _unavailable(error) from None
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    return decoder.decode(data, final=len(data) < limit_bytes)
+
+
+def artifact_key(artifact, extension: str) -> str:
+    """A new key for a file of the artifact: its video, its kind and a fresh UUID."""
+    return f"videos/{artifact.video_id}/{artifact.kind}/{uuid.uuid4()}.{extension}"
+
+
+def store(key: str, file, *, content_type: str) -> S3Location:
+    """Upload `file` under `key` (new: existing objects are never overwritten)."""
+    file.content_type = content_type
+    try:
+        saved = default_storage.save(key, file)
+    except (ClientError, BotoCoreError, S3UploadFailedError) as error:
+        raise _unavailable(error) from None
+    return S3Location(default_storage.bucket_name, saved)
 
 
 def _client():
     return default_storage.connection.meta.client
 
 
-def presigned_url(artifact, *, for_browser=True, content_type=None) -> str:
-    return _client().generate_presigned_url(
-        "get_object",
-        Params={"Bucket": default_storage.bucket_name, "Key": _key(artifact)},
-        ExpiresIn=getattr(settings, "S3_PRESIGN_SECONDS", 300),
-    )
+def cache_key(kind: str, location: S3Location) -> str:
+    return f"s3:{kind}:" + hashlib.sha256(str(location).encode()).hexdigest()
 
 
-def object_info(artifact, *, fresh: bool = False) -> ObjectInfo | None:
-    try:
-        head = _client().head_object(Bucket=default_storage.bucket_name, Key=_key(artifact))
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            return None
-        raise StorageUnavailable(f"S3 is unavailable: {error}") from None
-    except BotoCoreError as error:
-        raise StorageUnavailable(f"S3 is unavailable: {error}") from None
-    return ObjectInfo(
-        size=head["ContentLength"],
-        content_type=head.get("ContentType") or "application/octet-stream",
-        etag=head.get("ETag", "").strip('"'),
-    )
+def _not_found(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code", "") in _NOT_FOUND
 
 
-def read_text(artifact, *, limit_bytes: int) -> str:
-    try:
-        with default_storage.open(_key(artifact)) as handle:
-            return handle.read(limit_bytes).decode("utf-8", "replace")
-    except FileNotFoundError:
-        raise ArtifactMissing("The script is missing in S3.") from None
-    except Exception as error:  # noqa: BLE001
-        raise StorageUnavailable(f"S3 is unavailable: {error}") from None
+def _unavailable(error: Exception) -> StorageUnavailable:
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "error")
+        return StorageUnavailable(f"it refused the request ({code}); check the S3_* settings.")
+    return StorageUnavailable(f"{error}.")

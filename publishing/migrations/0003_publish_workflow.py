@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('publishing', '0002_history_vocabulary_indexes'),
-        ('videos', '0003_publish_queue_columns'),
+        ('videos', '0005_publish_queue_columns'),
     ]
 
     operations = [

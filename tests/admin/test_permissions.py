@@ -196,6 +196,7 @@ def test_editors_may_not_change_a_task(client_for, editor):
         ("editor", "/admin/videos/task/add/", True),
         ("editor", "/admin/publishing/publishreceipt/add/", True),
         ("editor", "/admin/videos/video/add/", False),
+        ("editor", "/admin/videos/artifact/add/", False),
         ("moderator", "/admin/safety/safetyreport/add/", False),
         ("moderator", "/admin/videos/task/add/", False),
     ],

@@ -153,6 +153,16 @@ def test_two_moderators_review_next_at_once_get_different_reports_and_a_rejectio
     expect(alice_page.locator("#script-text")).to_contain_text("Octopuses have three hearts")
     expect(alice_page.locator("#script-text mark")).to_have_text("swings the bat at the tank")
     expect(alice_page.locator("#earlier-reports")).to_contain_text("Approve by lead")
+    # The previews load through the permission-checked redirect to S3.
+    thumbnail = alice_page.locator("#review-media .media-thumbnail img")
+    thumbnail.scroll_into_view_if_needed()
+    alice_page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle()
+    )
+    alice_page.wait_for_function(
+        "() => document.querySelector('#review-media video').readyState >= 1"
+    )
+    alice_page.evaluate("window.scrollTo(0, 0)")
     pin_clock_text(alice_page)
     screenshot(alice_page, "review-queue")
 

@@ -79,6 +79,17 @@ def test_admin_change_records_the_admin_user(client_for, admin_user):
     assert update.pgh_context.metadata["url"] == f"/admin/videos/video/{video.pk}/change/"
 
 
+def test_the_history_page_of_a_row_without_events_says_so(client_for, admin_user):
+    # As for rows an adopted database held before history was kept.
+    video = VideoFactory()
+    Video.pgh_event_model.objects.filter(pgh_obj_id=video.pk).delete()
+
+    response = client_for(admin_user).get(f"/admin/videos/video/{video.pk}/history/")
+
+    assert response.status_code == 200
+    assert "No history has been recorded for this row." in response.content.decode()
+
+
 def test_every_content_model_is_tracked():
     for model in (Persona, Video, Task, Artifact, SafetyReport, PublishReceipt):
         assert model.pgh_event_model._meta.db_table.endswith("event")

@@ -57,3 +57,45 @@ def test_database_url_selects_the_database():
         env={"DEBUG": "1", "DATABASE_URL": "postgres://u:p@db.internal:6543/contentops_prod"},
     )
     assert result.stdout.split()[-3:] == ["db.internal", "6543", "contentops_prod"]
+
+
+def test_s3_public_endpoint_is_where_browser_urls_point():
+    show = (
+        "from django.core.files.storage import storages;"
+        "print(storages['default'].endpoint_url, storages['browser'].endpoint_url)"
+    )
+    env = {"DEBUG": "1", "S3_ENDPOINT_URL": "http://s3.internal:9000"}
+
+    alone = manage("shell", "-c", show, env=env)
+    public = manage(
+        "shell", "-c", show, env={**env, "S3_PUBLIC_ENDPOINT_URL": "https://s3.example.com"}
+    )
+
+    assert alone.stdout.split()[-2:] == ["http://s3.internal:9000", "http://s3.internal:9000"]
+    assert public.stdout.split()[-2:] == ["http://s3.internal:9000", "https://s3.example.com"]
+
+
+def test_s3_checksum_settings_reach_the_client_and_refuse_unknown_values():
+    show = (
+        "from django.core.files.storage import default_storage as s;"
+        "c = s.connection.meta.client.meta.config;"
+        "print(c.request_checksum_calculation, c.response_checksum_validation)"
+    )
+    chosen = manage(
+        "shell",
+        "-c",
+        show,
+        env={
+            "DEBUG": "1",
+            "S3_REQUEST_CHECKSUM_CALCULATION": "when_supported",
+            "S3_RESPONSE_CHECKSUM_VALIDATION": "WHEN_SUPPORTED",
+        },
+    )
+    wrong = manage("check", env={"DEBUG": "1", "S3_REQUEST_CHECKSUM_CALCULATION": "always"})
+
+    assert chosen.stdout.split()[-2:] == ["when_supported", "when_supported"]
+    assert wrong.returncode != 0
+    assert (
+        "S3_REQUEST_CHECKSUM_CALCULATION='always' is not one of: when_required, when_supported"
+        in wrong.stderr
+    )

@@ -3,11 +3,13 @@ in what order, its filters, its numbers, the review page and bulk approval."""
 
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages import get_messages
+from django.core.files.storage import default_storage
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
@@ -283,6 +285,9 @@ def test_people_who_do_not_review_see_no_queue_on_the_index(client_for, editor):
 
 # The review page
 
+RENDER_BYTES = (
+    Path(__file__).resolve().parents[2] / "contentops/demo_media/render.webm"
+).read_bytes()
 SCRIPT = (
     "TEN FACTS ABOUT OCTOPUSES\n"
     "[BODY 0:05]\n"
@@ -308,7 +313,14 @@ def reviewed(moderator, colleague, s3_media):
         kind=ArtifactKind.SCRIPT,
         s3_path=s3_media("script.txt", SCRIPT.encode()),
     )
-    ArtifactFactory(video=video, kind=ArtifactKind.RENDER, s3_path="s3://elsewhere/render.webm")
+    ArtifactFactory(
+        video=video, kind=ArtifactKind.RENDER, s3_path=s3_media("render.webm", RENDER_BYTES)
+    )
+    ArtifactFactory(
+        video=video,
+        kind=ArtifactKind.THUMBNAIL,
+        s3_path=f"s3://{default_storage.bucket_name}/tests/gone/thumbnail.png",
+    )
     earlier = pending(task__video=video, age=600, score=0.3)
     decide(earlier, colleague, reason="false_positive")
     report = pending(
@@ -367,6 +379,9 @@ def test_review_page_shows_the_video_persona_tone_and_the_script_with_quotes_mar
     assert [text(mark) for mark in select(script, "mark")] == ["he swings the bat"]
     assert "Octopuses have three hearts." in text(script)
     assert select(page, "#review-media video") != []
+    # A thumbnail whose object S3 no longer has is marked, not a broken image.
+    missing = select_one(page, "#review-media .media-thumbnail .artifact-missing")
+    assert text(missing).startswith("Missing")
 
 
 def test_review_page_shows_the_log_and_earlier_reports_with_their_decisions(
@@ -387,11 +402,11 @@ def test_review_page_says_when_the_script_is_missing_from_s3(client_for, moderat
     ArtifactFactory(
         video=report.task.video,
         kind=ArtifactKind.SCRIPT,
-        s3_path=f"s3://contentops/tests/{uuid.uuid4().hex}/gone.txt",
+        s3_path=f"s3://{default_storage.bucket_name}/tests/{uuid.uuid4().hex}/gone.txt",
     )
     response = client_for(moderator).get(review_url(report))
     assert response.status_code == 200
-    assert "The script is missing in S3." in text(select_one(html(response), ".media-script"))
+    assert "missing" in text(select_one(html(response), ".media-script")).lower()
 
 
 # Pinned query counts

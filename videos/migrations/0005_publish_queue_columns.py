@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('videos', '0002_history_vocabulary_indexes'),
+        ('videos', '0004_editors_replace_artifact_files'),
     ]
 
     operations = [
