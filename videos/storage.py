@@ -62,6 +62,7 @@ class S3Location:
 class ObjectInfo:
     size: int
     content_type: str
+    etag: str  # S3's ETag, unquoted: it changes whenever the object's content does
 
 
 def parse_s3_path(path: str | None) -> S3Location:
@@ -108,11 +109,15 @@ def presigned_url(artifact, *, for_browser=True, content_type: str | None = None
     )
 
 
-def object_info(artifact) -> ObjectInfo | None:
-    """Size and content type S3 holds for the artifact; None when it is missing."""
+def object_info(artifact, *, fresh: bool = False) -> ObjectInfo | None:
+    """Size, content type and ETag S3 holds for the artifact; None when it is missing.
+
+    `fresh` asks S3 rather than the cache (and refreshes the cache): for checks
+    that must see an object written over in place, such as publishing's.
+    """
     location = locate(artifact)
     key = cache_key("info", location)
-    cached = cache.get(key)
+    cached = None if fresh else cache.get(key)
     if cached is not None:
         return cached or None
     try:
@@ -127,6 +132,7 @@ def object_info(artifact) -> ObjectInfo | None:
     info = ObjectInfo(
         size=head["ContentLength"],
         content_type=head.get("ContentType") or "application/octet-stream",
+        etag=head.get("ETag", "").strip('"'),
     )
     cache.set(key, info, INFO_SECONDS)
     return info

@@ -1,6 +1,7 @@
 """videos.storage against the real S3: paths, presigned URLs as S3 judges them,
 object info, text, and S3 missing objects or stopped."""
 
+import hashlib
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -135,14 +136,32 @@ def test_a_presigned_url_can_make_s3_answer_with_another_type(stored_artifact):
     assert headers["Content-Disposition"] == "inline"
 
 
-def test_object_info_gives_size_and_type_and_is_cached(stored_artifact, s3_requests):
-    artifact = stored_artifact(ArtifactKind.AUDIO, b"RIFF" + b"\0" * 60, "audio/wav")
+def test_object_info_gives_size_type_and_etag_and_is_cached(stored_artifact, s3_requests):
+    body = b"RIFF" + b"\0" * 60
+    artifact = stored_artifact(ArtifactKind.AUDIO, body, "audio/wav")
     s3_requests.clear()
 
     first = storage.object_info(artifact)
     again = storage.object_info(artifact)
 
-    assert first == again == storage.ObjectInfo(size=64, content_type="audio/wav")
+    etag = hashlib.md5(body).hexdigest()  # S3's ETag of an object put in one part
+    assert first == again == storage.ObjectInfo(size=64, content_type="audio/wav", etag=etag)
+    assert s3_requests == ["HeadObject"]
+
+
+def test_fresh_object_info_asks_s3_and_sees_an_object_written_over(stored_artifact, s3_requests):
+    artifact = stored_artifact(ArtifactKind.SCRIPT, b"first", "text/plain")
+    before = storage.object_info(artifact)
+    location = storage.locate(artifact)
+    default_storage.connection.meta.client.put_object(
+        Bucket=location.bucket, Key=location.key, Body=b"second", ContentType="text/plain"
+    )
+    s3_requests.clear()
+
+    assert storage.object_info(artifact) == before, "the cache has not seen it"
+    fresh = storage.object_info(artifact, fresh=True)
+    assert fresh.etag == hashlib.md5(b"second").hexdigest() != before.etag
+    assert storage.object_info(artifact) == fresh, "and the cache is refreshed"
     assert s3_requests == ["HeadObject"]
 
 
