@@ -14,7 +14,7 @@ from contentops.json_fields import PrettyJSONField, json_object
 from contentops.pagination import page_number, window
 from videos import media_types, services, storage
 from videos.filters import ArtifactFilter
-from videos.models import Artifact, Task, Video
+from videos.models import Artifact, Task, Video, VideoStatus
 from videos.previews import browser_content_type, preview_artifact, preview_artifacts
 from videos.timeline import video_timeline
 
@@ -75,6 +75,13 @@ class VideoAdmin(VersionedAdminMixin, ContentAdmin):
             has_change_permission=self.has_change_permission(request, video),
         )
         return TemplateResponse(request, "admin/videos/video/timeline.html", context)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Approved for publishing: locked until published or its publishes are
+        # cancelled (an edit made anyway, say by SQL, voids the approval).
+        if obj is not None and obj.status == VideoStatus.APPROVED:
+            return self.fields
+        return super().get_readonly_fields(request, obj)
 
     @admin.display(description="Video")
     def id_column(self, obj):

@@ -404,3 +404,26 @@ def test_the_channel_permissions_are_receipt_permissions(local_channels):
         "publishing",
         "Can publish to YouTube",
     )
+
+
+# The video's own page
+
+
+def test_an_approved_video_is_locked_on_its_change_page(client_for, editor):
+    from tests.admin.pages import video_data
+
+    video = VideoFactory(status=VideoStatus.APPROVED, title="Scheduled")
+    browser = client_for(editor)
+    page = browser.get(f"/admin/videos/video/{video.pk}/change/")
+    assert "locked until it is published" in text(select_one(html(page), "#publish-lock"))
+    assert page.context["adminform"].form.fields.keys() == {"loaded_version"}
+    browser.post(f"/admin/videos/video/{video.pk}/change/", video_data(video, title="Edited"))
+    assert Video.objects.get(pk=video.pk).title == "Scheduled"
+
+
+def test_a_ready_videos_page_links_editors_to_the_approve_page(client_for, editor, viewer):
+    video = VideoFactory(status=VideoStatus.READY)
+    page = html(client_for(editor).get(f"/admin/videos/video/{video.pk}/change/"))
+    assert attribute(select_one(page, "#approve-link"), "href") == approve_url(video)
+    page = html(client_for(viewer).get(f"/admin/videos/video/{video.pk}/change/"))
+    assert select(page, "#approve-link") == []
