@@ -11,7 +11,8 @@ locks come from publishing/queue.py, in its order.
 The video's path: ready → approved (approval) → published (the first channel
 that succeeds). An approval is void, and the video back to ready, when its
 title, persona or files change before publishing, or when every channel of it
-is cancelled without one having published.
+is cancelled without one having published. A published video retracted from
+every channel is ready again.
 """
 
 import logging
@@ -739,6 +740,7 @@ def _retract(receipt: PublishReceipt, note: str) -> None:
         Retraction(str(receipt.pk), receipt.channel, str(receipt.video_id), receipt.remote_id or "")
     )
     with transaction.atomic():
+        video = queue.lock_video(receipt.video_id) if receipt.video_id else None
         (receipt,) = queue.lock_receipts([receipt.pk])
         if receipt.status != PublishStatus.PUBLISHED:
             raise PublishRefused(f"already {receipt.status}")
@@ -746,3 +748,17 @@ def _retract(receipt: PublishReceipt, note: str) -> None:
         receipt.error = note
         receipt.timestamp = timezone.now()
         receipt.save(update_fields=["status", "error", "timestamp"])
+        if video is not None:
+            _settle_after_retract(video)
+
+
+def _settle_after_retract(video: Video) -> None:
+    """A published video live nowhere any more, with nothing scheduled, is
+    ready again: an editor may approve it anew (the caller holds its lock)."""
+    if video.status != VideoStatus.PUBLISHED:
+        return
+    live = queue.publish_tasks().filter(video=video, status__in=queue.LIVE).exists()
+    published = PublishReceipt.objects.filter(video=video, status=PublishStatus.PUBLISHED).exists()
+    if not live and not published:
+        video.status = VideoStatus.READY
+        video.save(update_fields=["status"])

@@ -121,17 +121,19 @@ def test_retract_takes_the_video_down_and_records_it(publisher, ready_video, cha
     assert again.refused == {receipt.pk: "not published (it is retracted)"}
 
 
-def test_retracting_allows_approving_the_channel_again(publisher, ready_video):
+def test_a_video_retracted_from_every_channel_is_ready_to_approve_again(publisher, ready_video):
     video = ready_video()
-    (receipt,) = approve(video, publisher)
+    youtube, tiktok = approve(video, publisher, ["youtube", "tiktok"])
     run_worker()
-    services.retract_publish(receipt_ids=[receipt.pk], editor=publisher)
-    type(video).objects.filter(pk=video.pk).update(status=VideoStatus.READY)
+    services.retract_publish(receipt_ids=[tiktok.pk], editor=publisher)
+    assert reload(video).status == VideoStatus.PUBLISHED, "still live on YouTube"
+    services.retract_publish(receipt_ids=[youtube.pk], editor=publisher)
+    assert reload(video).status == VideoStatus.READY
     (again,) = approve(video, publisher)
     run_worker()
     assert reload(again).status == PublishStatus.PUBLISHED
     statuses = sorted(PublishReceipt.objects.filter(video=video).values_list("status", flat=True))
-    assert statuses == [PublishStatus.PUBLISHED, PublishStatus.RETRACTED]
+    assert statuses == [PublishStatus.PUBLISHED, PublishStatus.RETRACTED, PublishStatus.RETRACTED]
 
 
 @pytest.mark.parametrize(
