@@ -337,7 +337,7 @@ def publish_task(*, task_id, worker: str) -> str:
     except ApprovalVoid as void:
         reason = f"The approval is void: {void}."
         _cancel(task, receipt, reason)
-        void_approval(video_id=task.video_id, reason=reason)
+        void_approval(task=task, reason=reason)
         return "void"
     except PublishFailure as failure:
         return _record_failure(task, receipt, failure, worker)
@@ -552,17 +552,20 @@ def _cancel_locked(tasks, receipts, reason: str) -> None:
             receipt.save(update_fields=["status", "error", "timestamp"])
 
 
-def void_approval(*, video_id, reason: str) -> bool:
-    """Cancel the video's publishing that has not started, and send it back to
-    ready for a new approval unless a channel already published it.
+def void_approval(*, task: Task, reason: str) -> bool:
+    """Cancel the publishing of `task`'s approval that has not started, and send
+    the video back to ready for a new approval unless a channel published it.
 
     Tasks a worker is running are left to it: it checks the video again first.
+    A later approval of the same video (made since `task` was read) is not touched.
     """
+    approved_at = (task.payload or {}).get("approved_at")
     with transaction.atomic():
-        video = queue.lock_video(video_id)
+        video = queue.lock_video(task.video_id)
         tasks = queue.lock_tasks(
             queue.publish_tasks()
-            .filter(video_id=video_id, status__in=[TaskStatus.QUEUED, TaskStatus.FAILED])
+            .filter(video_id=task.video_id, status__in=[TaskStatus.QUEUED, TaskStatus.FAILED])
+            .filter(payload__approved_at=approved_at)
             .values("pk")
         )
         receipts = queue.lock_receipts(
@@ -570,7 +573,7 @@ def void_approval(*, video_id, reason: str) -> bool:
         )
         _cancel_locked(tasks, receipts, reason)
         _settle_after_cancel(video)
-    log.info("Video %s: %s", video_id, reason)
+    log.info("Video %s: %s", task.video_id, reason)
     return bool(tasks)
 
 
@@ -604,7 +607,7 @@ def void_changed_approvals() -> int:
             continue
         changed = _content_changes(task, files.get(task.video_id, []))
         if changed:
-            void_approval(video_id=task.video_id, reason=f"The approval is void: {changed}.")
+            void_approval(task=task, reason=f"The approval is void: {changed}.")
             voided.add(task.video_id)
     return len(voided)
 

@@ -353,3 +353,18 @@ def test_a_rejection_landing_while_the_channel_publishes_is_retracted_at_once(
     assert receipt.status == PublishStatus.RETRACTED
     assert "rejected while it was published" in receipt.error
     assert webhook_server.state.retracted == [receipt.remote_id]
+
+
+def test_voiding_an_old_approval_leaves_a_newer_one_alone(publisher, ready_video):
+    video = ready_video()
+    (old,) = approve(video, publisher)
+    stale_task = reload(old.task)
+    services.cancel_publish(receipt_ids=[old.pk], editor=publisher)
+    (new,) = approve(video, publisher)
+
+    # A sweep that read the old approval before it was cancelled acts on it late.
+    services.void_approval(task=stale_task, reason="The approval is void: its files changed.")
+
+    assert reload(new.task).status == TaskStatus.QUEUED
+    assert reload(new).status == PublishStatus.PENDING
+    assert reload(video).status == VideoStatus.APPROVED
