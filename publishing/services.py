@@ -317,8 +317,8 @@ def publish_task(*, task_id, worker: str) -> str:
     if task.status != TaskStatus.RUNNING or task.leased_by != worker:
         return "lost"
     receipt = PublishReceipt.objects.filter(task=task).first()
-    if receipt is None:
-        _finish(task, "This publish task has no receipt: it was not made by an approval.")
+    if receipt is None or not _is_approval(task.payload):
+        _finish(task, "This publish task was not made by an approval (no receipt or payload).")
         return "failed"
     if receipt.status == PublishStatus.PUBLISHED:
         # Published before the worker that did it could record the task.
@@ -352,6 +352,10 @@ def publish_task(*, task_id, worker: str) -> str:
         )
     _record_success(task, receipt, remote_id, worker)
     return "published"
+
+
+def _is_approval(payload) -> bool:
+    return isinstance(payload, dict) and isinstance(payload.get("artifacts"), list)
 
 
 def _unconfigured(name: str) -> str:
@@ -394,12 +398,14 @@ def _manifest(task: Task, receipt: PublishReceipt) -> Manifest:
     changed = _content_changes(task, current)
     if changed:
         raise ApprovalVoid(changed)
-    approved = {a["id"]: a for a in task.payload["artifacts"]}
+    approved = {a.get("id"): a.get("etag") for a in task.payload["artifacts"]}
     files = []
     try:
         for artifact in current:
             info = storage.object_info(artifact, fresh=True)
-            if info is None or info.etag != approved[str(artifact.pk)]["etag"]:
+            if info is None:
+                raise ApprovalVoid(f"the {artifact.kind} file is missing in S3")
+            if info.etag != approved[str(artifact.pk)]:
                 raise ApprovalVoid(f"the {artifact.kind} file was replaced in S3")
             url = storage.presigned_url(artifact, for_browser=True)
             files.append(
@@ -409,6 +415,8 @@ def _manifest(task: Task, receipt: PublishReceipt) -> Manifest:
             )
     except storage.StorageUnavailable as error:
         raise TemporaryFailure(str(error)) from None
+    except storage.InvalidS3Path as error:
+        raise PermanentFailure(str(error)) from None
     video = task.video
     persona = video.persona
     return Manifest(
@@ -596,9 +604,7 @@ def void_changed_approvals() -> int:
     waiting = [
         task
         for task in queue.publish_tasks().filter(status=TaskStatus.QUEUED).select_related("video")
-        if task.video is not None
-        and isinstance(task.payload, dict)
-        and isinstance(task.payload.get("artifacts"), list)
+        if task.video is not None and _is_approval(task.payload)
     ]
     files = approval.publish_sets({task.video_id for task in waiting})
     voided = set()

@@ -321,7 +321,7 @@ def test_a_publish_task_without_a_receipt_fails_clearly(publisher, ready_video):
     run_worker()
     task = reload(task)
     assert task.status == TaskStatus.FAILED
-    assert "has no receipt" in task.last_error
+    assert "not made by an approval" in task.last_error
 
 
 def test_a_rejection_landing_while_the_channel_publishes_is_retracted_at_once(
