@@ -38,7 +38,7 @@ from django.utils import timezone
 from contentops.roles import EDITORS, MODERATORS, STAFF_VIEWERS
 from personas.models import Persona
 from publishing.approval import publish_set
-from publishing.channels import PERMISSION_PREFIX
+from publishing.channels import PERMISSION_PREFIX, sync_permissions
 from publishing.models import PublishReceipt, PublishStatus
 from publishing.services import publish_payload
 from safety.models import ActionKind, ReviewAction, ReviewStatus, SafetyReport
@@ -380,6 +380,7 @@ def ensure_demo_user(spec: DemoUser, *, password: str):
     user.groups.set([role_group(spec.group)] if spec.group else [])
     if spec.group == EDITORS:
         # The demo editor may publish to every configured channel.
+        sync_permissions()
         user.user_permissions.set(
             Permission.objects.filter(
                 content_type__app_label="publishing", codename__startswith=PERMISSION_PREFIX

@@ -4,8 +4,10 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import capfirst
+from django.utils.timezone import localtime
 
 from contentops.admin_core import ContentAdmin
 from contentops.admin_links import admin_link, short_id
@@ -26,6 +28,11 @@ def _report(request, outcome: services.Outcome, verb: str, receipts) -> None:
 
 class PublishActionsMixin:
     """Retry, cancel and retract as admin actions, each behind its own permission."""
+
+    @admin.display(description="When", ordering="timestamp")
+    def when_column(self, obj):
+        # Short: these lists are wide already. When the receipt last changed status.
+        return date_format(localtime(obj.timestamp), "Y-m-d H:i") if obj.timestamp else "—"
 
     def has_retry_permission(self, request):
         return request.user.has_perm(services.RETRY_PERMISSION)
@@ -64,8 +71,7 @@ class PublishReceiptAdmin(PublishActionsMixin, ContentAdmin):
         "channel",
         "status",
         "remote_column",
-        "timestamp",
-        "error",
+        "when_column",
     )
     list_display_links = ("id_column",)
     list_select_related = ("video",)
@@ -134,6 +140,10 @@ class ReadyToPublishAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return ReadyVideo.objects.filter(status=VideoStatus.READY)
 
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": "Ready to publish", **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
         if not term:
@@ -173,7 +183,7 @@ class PublishFailuresAdmin(PublishActionsMixin, admin.ModelAdmin):
         "channel",
         "error",
         "attempts_column",
-        "timestamp",
+        "when_column",
         "receipt_column",
     )
     list_display_links = None
@@ -202,6 +212,10 @@ class PublishFailuresAdmin(PublishActionsMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return PublishFailure.objects.failures()
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": "Publish failures: retry or cancel", **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if not self.has_view_permission(request):

@@ -444,7 +444,7 @@ def _record_success(task: Task, receipt: PublishReceipt, remote_id: str, worker:
         task.last_error = None
         task.leased_by = None
         task.lease_expires_at = None
-        task.save(update_fields=["status", "last_error", "leased_by", "lease_expires_at"])
+        task.save(update_fields=["status", "last_error", *LEASE_FIELDS])
     log.info("Published video %s to %s as %s", task.video_id, receipt.channel, remote_id)
     if receipt.status == PublishStatus.PUBLISHED:
         _mark_video_published(task.video_id, now)
@@ -532,7 +532,7 @@ def _finish(task: Task, message: str, *, now=None) -> None:
         task.status = TaskStatus.FAILED
         task.last_error = message
         task.leased_by = task.lease_expires_at = None
-        task.save(update_fields=["status", "last_error", "leased_by", "lease_expires_at"])
+        task.save(update_fields=["status", "last_error", *LEASE_FIELDS])
         PublishReceipt.objects.filter(task=task).exclude(status=PublishStatus.PUBLISHED).update(
             status=PublishStatus.FAILED, error=message, timestamp=now
         )
@@ -551,7 +551,7 @@ def _cancel_locked(tasks, receipts, reason: str) -> None:
         task.status = TaskStatus.CANCELLED
         task.last_error = reason
         task.leased_by = task.lease_expires_at = None
-        task.save(update_fields=["status", "last_error", "leased_by", "lease_expires_at"])
+        task.save(update_fields=["status", "last_error", *LEASE_FIELDS])
     for receipt in receipts:
         if receipt.status != PublishStatus.PUBLISHED:
             receipt.status = PublishStatus.FAILED
