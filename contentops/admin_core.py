@@ -22,6 +22,29 @@ def parse_uuid(term: str) -> uuid.UUID | None:
         return None
 
 
+class WorkListAdmin(admin.ModelAdmin):
+    """A list people work through (a queue), not a table they edit: only users
+    `may_work` see it, and nobody adds, changes or deletes rows through it."""
+
+    def may_work(self, request) -> bool:
+        raise NotImplementedError
+
+    def has_view_permission(self, request, obj=None):
+        return self.may_work(request)
+
+    def has_module_permission(self, request):
+        return self.may_work(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ContentAdmin(admin.ModelAdmin):
     """Search is bounded: a UUID matches by exact value on `uuid_search_fields`
     (the key's index is used, never a cast to text); any other term goes to

@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.timezone import localtime
 
-from contentops.admin_core import ContentAdmin
+from contentops.admin_core import ContentAdmin, WorkListAdmin
 from contentops.admin_links import admin_link, short_id
 from publishing import channels, services, views
 from publishing.models import PublishFailure, PublishReceipt, ReadyVideo
@@ -109,7 +109,7 @@ class PublishReceiptAdmin(PublishActionsMixin, ContentAdmin):
         return format_html('<a href="{}">{}</a>', url, str(obj.task_id)[:8])
 
 
-class ReadyToPublishAdmin(admin.ModelAdmin):
+class ReadyToPublishAdmin(WorkListAdmin):
     """Videos safety cleared and waiting for an editor, newest first."""
 
     list_display = ("title_column", "persona_column", "created_at", "approve_column")
@@ -122,20 +122,8 @@ class ReadyToPublishAdmin(admin.ModelAdmin):
     show_full_result_count = False
     actions = None
 
-    def has_view_permission(self, request, obj=None):
+    def may_work(self, request):
         return request.user.has_perm(services.APPROVE_PERMISSION)
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return ReadyVideo.objects.filter(status=VideoStatus.READY)
@@ -175,7 +163,7 @@ class ReadyToPublishAdmin(admin.ModelAdmin):
         return format_html('<a class="button" href="{}">Approve…</a>', views.approve_url(obj.pk))
 
 
-class PublishFailuresAdmin(PublishActionsMixin, admin.ModelAdmin):
+class PublishFailuresAdmin(PublishActionsMixin, WorkListAdmin):
     """Publishes that failed for good: an editor retries or cancels them."""
 
     list_display = (
@@ -195,20 +183,8 @@ class PublishFailuresAdmin(PublishActionsMixin, admin.ModelAdmin):
     show_full_result_count = False
     actions = ("retry_selected", "cancel_selected")
 
-    def has_view_permission(self, request, obj=None):
+    def may_work(self, request):
         return self.has_retry_permission(request) or self.has_cancel_permission(request)
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return PublishFailure.objects.failures()

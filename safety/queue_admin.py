@@ -15,6 +15,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 
+from contentops.admin_core import WorkListAdmin
 from contentops.admin_links import admin_link
 from personas.models import Persona
 from safety import services, views
@@ -141,7 +142,7 @@ class PersonaFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReviewQueueAdmin(admin.ModelAdmin):
+class ReviewQueueAdmin(WorkListAdmin):
     list_display = (
         "waiting_column",
         "score",
@@ -168,22 +169,9 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     actions = ("bulk_approve",)
     change_list_template = "admin/safety/review_queue.html"
 
-    # Only moderators (the review permission) see the queue; nobody adds,
-    # edits or deletes reports through it.
-    def has_view_permission(self, request, obj=None):
+    # Only moderators (the review permission) see the queue.
+    def may_work(self, request):
         return request.user.has_perm(services.REVIEW_PERMISSION)
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_review_permission(self, request):
         return self.has_view_permission(request)
