@@ -81,6 +81,10 @@ class VideoAdmin(VersionedAdminMixin, ContentAdmin):
         # cancelled (an edit made anyway, say by SQL, voids the approval).
         if obj is not None and obj.status == VideoStatus.APPROVED:
             return self.fields
+        if not request.user.is_superuser:
+            # A video's state moves through the named operations (review
+            # decisions, approval, the publish worker, archive), never by hand.
+            return ("status", "published_at")
         return super().get_readonly_fields(request, obj)
 
     @admin.display(description="Video")

@@ -176,6 +176,28 @@ def test_editors_can_change_a_video(client_for, editor):
     assert Video.objects.get(pk=video.pk).title == "after"
 
 
+def test_editors_cannot_set_a_videos_status_by_hand(client_for, editor):
+    video = VideoFactory(title="before", status=VideoStatus.READY)
+    client = client_for(editor)
+    page = client.get(change_url(video)).content.decode()
+    assert 'name="status"' not in page, "status is shown read-only"
+    response = client.post(
+        change_url(video), video_data(video, title="after", status=VideoStatus.PUBLISHED)
+    )
+    assert response.status_code == 302
+    video.refresh_from_db()
+    assert (video.title, video.status) == ("after", VideoStatus.READY)
+
+
+def test_superusers_can_still_correct_a_videos_status(client_for, admin_user):
+    video = VideoFactory(status=VideoStatus.FAILED)
+    response = client_for(admin_user).post(
+        change_url(video), video_data(video, status=VideoStatus.DRAFT)
+    )
+    assert response.status_code == 302
+    assert Video.objects.get(pk=video.pk).status == VideoStatus.DRAFT
+
+
 def test_editors_may_not_change_a_safety_report(client_for, editor):
     report = SafetyReportFactory(score=0.2)
     response = client_for(editor).post(change_url(report), report_data(report, score="0.7"))
