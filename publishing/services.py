@@ -580,15 +580,17 @@ def void_approval(*, task: Task, reason: str) -> bool:
             PublishReceipt.objects.filter(task__in=[t.pk for t in tasks]).values("pk")
         )
         _cancel_locked(tasks, receipts, reason)
-        _settle_after_cancel(video)
+        _back_to_ready_if_idle(video, from_status=VideoStatus.APPROVED)
     log.info("Video %s: %s", task.video_id, reason)
     return bool(tasks)
 
 
-def _settle_after_cancel(video: Video) -> None:
-    """An approved video with nothing left to publish and nothing published
-    goes back to ready (the caller holds its lock)."""
-    if video.status != VideoStatus.APPROVED:
+def _back_to_ready_if_idle(video: Video, *, from_status: str) -> None:
+    """A video in `from_status` with no publish scheduled or running and
+    published nowhere goes back to ready, so an editor may approve it anew
+    (the caller holds its lock). Used after a cancel (from approved) and a
+    retract (from published)."""
+    if video.status != from_status:
         return
     live = queue.publish_tasks().filter(video=video, status__in=queue.LIVE).exists()
     published = PublishReceipt.objects.filter(video=video, status=PublishStatus.PUBLISHED).exists()
@@ -718,7 +720,7 @@ def _cancel_one(receipt_id, editor) -> None:
             raise PublishRefused(f"neither scheduled nor failed ({state})")
         _cancel_locked([task], [receipt], f"Cancelled by {editor.get_username()}.")
         if video is not None:
-            _settle_after_cancel(video)
+            _back_to_ready_if_idle(video, from_status=VideoStatus.APPROVED)
 
 
 def retract_publish(*, receipt_ids, editor) -> Outcome:
@@ -758,16 +760,4 @@ def _retract(receipt: PublishReceipt, note: str) -> None:
         receipt.timestamp = timezone.now()
         receipt.save(update_fields=["status", "error", "timestamp"])
         if video is not None:
-            _settle_after_retract(video)
-
-
-def _settle_after_retract(video: Video) -> None:
-    """A published video live nowhere any more, with nothing scheduled, is
-    ready again: an editor may approve it anew (the caller holds its lock)."""
-    if video.status != VideoStatus.PUBLISHED:
-        return
-    live = queue.publish_tasks().filter(video=video, status__in=queue.LIVE).exists()
-    published = PublishReceipt.objects.filter(video=video, status=PublishStatus.PUBLISHED).exists()
-    if not live and not published:
-        video.status = VideoStatus.READY
-        video.save(update_fields=["status"])
+            _back_to_ready_if_idle(video, from_status=VideoStatus.PUBLISHED)
