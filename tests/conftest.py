@@ -71,31 +71,44 @@ def roles_exist(db):
     assert Group.objects.filter(name__in=[MODERATORS, EDITORS, STAFF_VIEWERS]).count() == 3
 
 
-@pytest.fixture
-def pipeline_db(transactional_db):
-    """Open psycopg connections to the test database, as a pipeline service would:
-    autocommit, plain SQL, no Django. Closed at the end of the test."""
-    import psycopg
+def server_settings() -> dict:
+    """How psycopg reaches the test database server, from Django's settings."""
     from django.db import connection
+
+    settings = connection.settings_dict
+    return {
+        "host": settings["HOST"],
+        "port": settings["PORT"] or 5432,
+        "user": settings["USER"],
+        "password": settings["PASSWORD"],
+    }
+
+
+@pytest.fixture
+def connect_to():
+    """psycopg connections (autocommit) to a named database on the test server,
+    closed at the end of the test."""
+    import psycopg
 
     opened = []
 
-    def connect():
-        settings = connection.settings_dict
-        raw = psycopg.connect(
-            host=settings["HOST"],
-            port=settings["PORT"] or 5432,
-            user=settings["USER"],
-            password=settings["PASSWORD"],
-            dbname=settings["NAME"],
-            autocommit=True,
-        )
+    def connect(name):
+        raw = psycopg.connect(dbname=name, autocommit=True, **server_settings())
         opened.append(raw)
         return raw
 
     yield connect
     for raw in opened:
         raw.close()
+
+
+@pytest.fixture
+def pipeline_db(transactional_db, connect_to):
+    """Open connections to the test database as a pipeline service would:
+    autocommit, plain SQL, no Django."""
+    from django.db import connection
+
+    return lambda: connect_to(connection.settings_dict["NAME"])
 
 
 @pytest.fixture

@@ -69,12 +69,6 @@ def live_server(request):
         return request.getfixturevalue("live_server")
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Every test makes users and logs them in; the production hasher takes ~0.5 s a go.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def new_context(browser, live_server, transactional_db, roles):
     """Make fresh browser contexts, each its own session, opening pages on live_server.

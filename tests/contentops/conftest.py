@@ -3,19 +3,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from django.db import connection
+
+from tests.conftest import server_settings
 
 SPEC_SQL = Path(__file__).resolve().parents[2] / "spec" / "schema.sql"
-
-
-def _server_kwargs():
-    settings = connection.settings_dict
-    return {
-        "host": settings["HOST"],
-        "port": settings["PORT"] or 5432,
-        "user": settings["USER"],
-        "password": settings["PASSWORD"],
-    }
 
 
 @pytest.fixture
@@ -25,7 +16,7 @@ def scratch_database(db):
     Returns a function that creates one and gives (dbname, database_url).
     """
     made = []
-    server = _server_kwargs()
+    server = server_settings()
 
     def create():
         name = f"scratch_{uuid.uuid4().hex[:12]}"
@@ -42,21 +33,6 @@ def scratch_database(db):
     with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
         for name in made:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture
-def connect_to():
-    """psycopg connections (autocommit) to a named database on the test server."""
-    opened = []
-
-    def connect(name):
-        raw = psycopg.connect(dbname=name, autocommit=True, **_server_kwargs())
-        opened.append(raw)
-        return raw
-
-    yield connect
-    for raw in opened:
-        raw.close()
 
 
 @pytest.fixture

@@ -22,12 +22,6 @@ pytestmark = pytest.mark.django_db
 MODELS = (Persona, Video, Task, Artifact, SafetyReport, PublishReceipt)
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Each run hashes four passwords; the production hasher would make that slow.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def seed():
     """Run seed_demo (any number of times); its S3 objects are deleted afterwards."""

@@ -13,12 +13,6 @@ from videos import storage
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Users are made per test; a deliberately slow hasher only slows the suite.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def forget_s3_answers():
     """What S3 said is cached per process; each test starts from S3 itself."""
     cache.clear()
