@@ -497,6 +497,24 @@ def low_and_risky(settings):
     }
 
 
+# Session, user, permissions, the queue's summary, then Django's changelist
+# for the action: filter choices (twice: the action view builds the list
+# again), the count; then the selected reports with their videos.
+BULK_CONFIRMATION_QUERIES = 11
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_bulk_confirmation_page_query_count_does_not_grow_with_reports(
+    client_for, moderator, count, django_assert_num_queries
+):
+    reports = [pending(score=0.1 if n % 2 else 0.9) for n in range(count)]
+    browser = client_for(moderator)
+    with django_assert_num_queries(BULK_CONFIRMATION_QUERIES):
+        response = bulk_post(browser, reports)
+    assert response.status_code == 200
+    assert len(response.context["eligible"]) + len(response.context["too_risky"]) == count
+
+
 def test_bulk_approve_asks_for_confirmation_listing_eligible_and_too_risky_apart(
     client_for, moderator, low_and_risky
 ):
