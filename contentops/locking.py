@@ -150,7 +150,10 @@ class VersionedModel(models.Model):
         loaded = self.state_version
         version_field = self._meta.get_field("state_version")
         values = [v for v in values if v[0] is not version_field]
-        values.append((version_field, None, F("state_version") + 1))
+        # The next version as a value: the WHERE clause only matches a row still
+        # at `loaded`, so this is `state_version + 1`, without an expression for
+        # Django to resolve and compile on every save (a tenth of its time).
+        values.append((version_field, None, loaded + 1))
         matched = base_qs.filter(pk=pk_val, state_version=loaded)._update(values)
         if not matched:
             current = base_qs.filter(pk=pk_val).values_list("state_version", flat=True).first()

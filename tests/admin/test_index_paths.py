@@ -31,6 +31,8 @@ def rows(db):
     videos = VideoFactory.create_batch(6, title="Ten rockets to watch")
     VideoFactory.create_batch(3, status=VideoStatus.READY, title="Morning pasta")
     tasks = [TaskFactory(video=v, type=TaskType.RENDER, status=TaskStatus.FAILED) for v in videos]
+    # Failed tasks of another type, so status alone does not single out the renders.
+    TaskFactory.create_batch(20, video=videos[0], type=TaskType.SCRIPT, status=TaskStatus.FAILED)
     for video in videos:
         ArtifactFactory(video=video)
         PublishReceiptFactory(video=video)
@@ -136,7 +138,12 @@ def test_a_title_search_of_ready_videos_reads_no_table_whole(rows, browser):
             {"status__exact": "failed", "type__exact": "render"},
             "tasks_status_type_idx",
         ),
-        ("/admin/videos/task/", {"status__exact": "failed"}, "tasks_status_type_idx"),
+        # Either serves a status alone; the planner picks by their sizes.
+        (
+            "/admin/videos/task/",
+            {"status__exact": "failed"},
+            "idx_tasks_status|tasks_status_type_idx",
+        ),
         ("/admin/videos/task/", {"type__exact": "render"}, "tasks_type_created_idx"),
         ("/admin/videos/artifact/gallery/", {"kind": "render"}, "artifacts_kind_newest_idx"),
         (
@@ -155,7 +162,7 @@ def test_a_filter_uses_its_index(rows, browser, settings, tmp_path, url, params,
     settings.PUBLISH_CHANNELS = {"youtube": {"adapter": "local", "folder": str(tmp_path)}}
     explained = plans(browser, url, params)
     assert scanned_whole(explained) == []
-    assert uses(explained, index)
+    assert any(uses(explained, name) for name in index.split("|"))
 
 
 def test_the_queue_filters_start_from_the_queue_index(rows, browser):
