@@ -73,6 +73,8 @@ MIDDLEWARE = [
 
 # A Server-Timing header (app time, SQL queries and their time) on every response.
 SERVER_TIMING = env_bool("SERVER_TIMING", False)
+# A second, untuned admin at /stock-admin/, only for `make bench` to compare against.
+BENCH_STOCK_ADMIN = env_bool("BENCH_STOCK_ADMIN", False)
 
 ROOT_URLCONF = "contentops.urls"
 WSGI_APPLICATION = "contentops.wsgi.application"
