@@ -3,16 +3,17 @@ database's event tables, and a guard on permissions for custom views."""
 
 import uuid
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.text import capfirst
 
 from contentops.history_view import event_rows
+from contentops.pagination import BoundedPaginator
 
 
 def parse_uuid(term: str) -> uuid.UUID | None:
@@ -22,7 +23,30 @@ def parse_uuid(term: str) -> uuid.UUID | None:
         return None
 
 
-class WorkListAdmin(admin.ModelAdmin):
+class BoundedListAdmin(admin.ModelAdmin):
+    """A changelist that stays as fast at millions of rows as at thousands: it
+    counts matching rows only up to `ADMIN_COUNT_LIMIT` (never the whole table)
+    and pages no further, and "select all" acts on no more rows than that."""
+
+    paginator = BoundedPaginator
+    show_full_result_count = False
+
+    def response_action(self, request, queryset):
+        # The page hides "select all" when the count is capped; a crafted POST
+        # must not run an action over an uncounted number of rows either.
+        if request.POST.get("select_across") == "1":
+            selected = self.get_paginator(request, queryset, self.list_per_page)
+            if selected.capped:
+                messages.error(
+                    request,
+                    f"An action can run on at most {selected.limit:,} rows at once: "
+                    "narrow the list with filters or search first.",
+                )
+                return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)
+
+
+class WorkListAdmin(BoundedListAdmin):
     """A list people work through (a queue), not a table they edit: only users
     `may_work` see it, and nobody adds, changes or deletes rows through it."""
 
@@ -45,14 +69,13 @@ class WorkListAdmin(admin.ModelAdmin):
         return False
 
 
-class ContentAdmin(admin.ModelAdmin):
+class ContentAdmin(BoundedListAdmin):
     """Search is bounded: a UUID matches by exact value on `uuid_search_fields`
     (the key's index is used, never a cast to text); any other term goes to
     `text_search_fields`, ORM lookups such as "title__icontains"."""
 
     uuid_search_fields: tuple[str, ...] = ("pk",)
     text_search_fields: tuple[str, ...] = ()
-    show_full_result_count = False
     list_per_page = 50
     object_history_template = "admin/contentops/object_history.html"
 

@@ -1,11 +1,67 @@
-"""Pages of big tables without COUNT(*).
+"""Pages of big tables without COUNT(*) over the whole table.
 
-A page fetches one row more than it shows, to know whether another follows;
-page numbers stop at `max_pages`, so OFFSET stays small on any table. Past the
-last page, people narrow the filters instead.
+Two kinds, both with OFFSET kept small on any table, so past the last page
+people narrow the filters instead:
+
+- `BoundedPaginator`, for admin changelists: counts matching rows only up to a
+  limit (a COUNT over `LIMIT n + 1`), so the count costs at most n index
+  entries however large the table; above it the page says "more than n", with
+  the planner's estimate of the table's size when nothing is filtered.
+- `window`, for our own pages: no count at all, one row more than it shows.
 """
 
+import math
 from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db import connection
+from django.utils.functional import cached_property
+
+
+class BoundedPaginator(Paginator):
+    """Counts at most `settings.ADMIN_COUNT_LIMIT` rows (rounded up to whole
+    pages); pages stop there.
+
+    `count` is the bounded count, so when capped it is one more than `limit`:
+    Django's changelist then still paginates, and never falls back to showing
+    its whole queryset as it does for a single page.
+    """
+
+    @cached_property
+    def limit(self) -> int:
+        pages = max(1, math.ceil(settings.ADMIN_COUNT_LIMIT / self.per_page))
+        return pages * self.per_page
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by().values("pk")[: self.limit + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        """More rows match than were counted."""
+        return self.count > self.limit
+
+    @cached_property
+    def num_pages(self) -> int:
+        shown = min(self.count, self.limit)
+        if shown == 0 and not self.allow_empty_first_page:
+            return 0
+        return max(1, math.ceil(shown / self.per_page))
+
+    @cached_property
+    def estimated_total(self) -> int | None:
+        """The planner's row estimate for the table, when the list is capped and
+        shows the whole table (no filter, no search): one catalogue lookup."""
+        if not self.capped or self.object_list.query.where:
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                [self.object_list.model._meta.db_table],
+            )
+            row = cursor.fetchone()
+        return row[0] if row and row[0] > 0 else None
 
 
 @dataclass(frozen=True)

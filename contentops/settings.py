@@ -142,6 +142,10 @@ S3_READ_TIMEOUT = env_int("S3_READ_TIMEOUT", 20)
 S3_MAX_ATTEMPTS = env_int("S3_MAX_ATTEMPTS", 2)
 # Largest replacement file staff may upload for an artifact.
 ARTIFACT_UPLOAD_MAX_BYTES = env_int("ARTIFACT_UPLOAD_MAX_BYTES", 256 * 1024 * 1024)
+# Admin lists count matching rows up to this many: beyond it they say "more
+# than N" and offer no further pages (people narrow with filters or search),
+# so neither COUNT nor OFFSET grows with the table.
+ADMIN_COUNT_LIMIT = env_int("ADMIN_COUNT_LIMIT", 10_000)
 
 
 def s3_options(endpoint_url: str | None) -> dict:

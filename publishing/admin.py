@@ -26,6 +26,22 @@ def _report(request, outcome: services.Outcome, verb: str, receipts) -> None:
         messages.warning(request, f"Not {verb}: {names.get(receipt_id, receipt_id)}: {why}.")
 
 
+class ChannelFilter(admin.SimpleListFilter):
+    """The configured channels, with no query: Django's own filter would read
+    every distinct channel off the receipts table."""
+
+    title = "channel"
+    parameter_name = "channel"
+
+    def lookups(self, request, model_admin):
+        return [(channel.name, channel.label) for channel in channels.configured().values()]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(channel=self.value())
+        return queryset
+
+
 class PublishActionsMixin:
     """Retry, cancel and retract as admin actions, each behind its own permission."""
 
@@ -75,7 +91,9 @@ class PublishReceiptAdmin(PublishActionsMixin, ContentAdmin):
     )
     list_display_links = ("id_column",)
     list_select_related = ("video",)
-    list_filter = ("channel", "status", ("timestamp", admin.DateFieldListFilter))
+    list_filter = (ChannelFilter, "status", ("timestamp", admin.DateFieldListFilter))
+    # Sorting by another column would sort the whole table.
+    sortable_by = ("when_column",)
     text_search_fields = ("remote_id",)
     uuid_search_fields = ("pk", "video_id")
     search_help_text = "Search by receipt or video UUID, or a remote id."
@@ -115,11 +133,11 @@ class ReadyToPublishAdmin(WorkListAdmin):
     list_display = ("title_column", "persona_column", "created_at", "approve_column")
     list_display_links = None
     list_select_related = ("persona",)
-    # The order of videos_status_created_idx.
+    # The order of videos_status_created_idx, the only one offered.
     ordering = ("-created_at",)
+    sortable_by = ("created_at",)
     search_fields = ("title__icontains",)
     list_per_page = 50
-    show_full_result_count = False
     actions = None
 
     def may_work(self, request):
@@ -176,11 +194,11 @@ class PublishFailuresAdmin(PublishActionsMixin, WorkListAdmin):
     )
     list_display_links = None
     list_select_related = ("video", "task")
-    list_filter = ("channel",)
+    list_filter = (ChannelFilter,)
+    sortable_by = ("when_column",)
     # The order of publish_receipts_failed_idx.
     ordering = ("-timestamp",)
     list_per_page = 50
-    show_full_result_count = False
     actions = ("retry_selected", "cancel_selected")
 
     def may_work(self, request):

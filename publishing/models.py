@@ -64,6 +64,9 @@ class PublishReceipt(models.Model):
             models.Index(fields=["channel"], name="idx_publish_channel"),
             models.Index(fields=["video"], name="publish_receipts_video_id_idx"),
             models.Index(fields=["-timestamp"], name="publish_receipts_ts_idx"),
+            # The receipt list's filters, in the list's order.
+            models.Index(fields=["channel", "-timestamp"], name="publish_receipts_chan_ts_idx"),
+            models.Index(fields=["status", "-timestamp"], name="publish_receipts_stat_ts_idx"),
             models.Index(
                 fields=["task"],
                 name="publish_receipts_task_idx",

@@ -31,6 +31,7 @@ class SafetyReportAdmin(ContentAdmin):
     list_display_links = ("id_column",)
     list_select_related = ("task__video",)
     list_filter = ("requires_human_review",)
+    sortable_by = ("created_at",)
     uuid_search_fields = ("pk", "task_id", "task__video_id")
     search_help_text = "Search by report, task or video UUID."
     raw_id_fields = ("task",)

@@ -47,6 +47,8 @@ class VideoAdmin(VersionedAdminMixin, ContentAdmin):
     list_editable = ("title",)
     list_select_related = ("persona",)
     list_filter = ("status",)
+    # Only orders an index serves: any other would sort the whole table.
+    sortable_by = ("created_at",)
     text_search_fields = ("title__icontains",)
     uuid_search_fields = ("pk", "persona_id")
     autocomplete_fields = ("persona",)
@@ -120,6 +122,7 @@ class TaskAdmin(VersionedAdminMixin, ContentAdmin):
     list_display_links = ("id_column",)
     list_select_related = ("video",)
     list_filter = ("type", "status")
+    sortable_by = ("created_at",)
     uuid_search_fields = ("pk", "video_id")
     search_help_text = "Search by task or video UUID."
     autocomplete_fields = ("video",)
@@ -169,6 +172,7 @@ class ArtifactAdmin(ContentAdmin):
     list_display_links = ("id_column",)
     list_select_related = ("video",)
     list_filter = ("kind",)
+    sortable_by = ("created_at",)
     text_search_fields = ("s3_path__startswith",)
     uuid_search_fields = ("pk", "video_id")
     autocomplete_fields = ("video",)

@@ -112,6 +112,10 @@ class Task(VersionedModel):
             models.Index(fields=["status"], name="idx_tasks_status"),
             models.Index(fields=["video", "created_at"], name="tasks_video_created_idx"),
             models.Index(fields=["-created_at"], name="tasks_created_at_idx"),
+            # The task list's filters, each in the list's order: by status (and
+            # type), by type.
+            models.Index(fields=["status", "type", "-created_at"], name="tasks_status_type_idx"),
+            models.Index(fields=["type", "-created_at"], name="tasks_type_created_idx"),
             # The publish queue: what is waiting or leased, by when it may run.
             models.Index(
                 fields=["not_before", "created_at"],
