@@ -239,6 +239,7 @@ def render(run: Run) -> str:
         [
             "page",
             "size",
+            "SQL median",
             "client median",
             "client p95",
             "stock p95",
