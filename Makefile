@@ -8,15 +8,20 @@
 #   make test   same stack on other ports (var/test/), plus Chromium; runs
 #               pytest $(PYTEST_ARGS), then stops the stack
 #   make lint   ruff check .
+#   make bench  datasets of 10k and 1M videos (var/bench/, kept), gunicorn,
+#               timed pages beside a stock admin, saves, review next, publish
+#               workers; prints the table and writes docs/benchmarks.md.
+#               $(BENCH_ARGS), e.g. BENCH_ARGS="--sizes S --requests 5"
 #
 # Set DATABASE_URL or S3_ENDPOINT_URL (+ S3_* credentials) to use existing
 # services instead of the private ones.
 
 SHELL := /bin/bash
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 RUNSERVER_ADDR ?= 127.0.0.1:8000
 
-.PHONY: run test lint venv smoke services-run services-test clean-var
+.PHONY: run test lint bench venv smoke services-run services-test services-bench clean-var
 
 # The worker stops on Ctrl-C (SIGINT) like runserver; the trap also stops it
 # when runserver exits otherwise, and waits, so the services outlive it.
@@ -36,6 +41,10 @@ test:
 lint: venv
 	.venv/bin/ruff check .
 
+# Takes a while the first time (building 1M videos); `python -m bench --help`.
+bench:
+	scripts/stack.sh bench -- .venv/bin/python -m bench $(BENCH_ARGS)
+
 venv:
 	scripts/ensure-venv.sh
 
@@ -49,6 +58,8 @@ services-run:
 	scripts/stack.sh run
 services-test:
 	scripts/stack.sh test
+services-bench:
+	scripts/stack.sh bench
 
 # Delete all local stack data (refuses while a session is running).
 clean-var:

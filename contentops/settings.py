@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, to time everything else; it removes itself unless SERVER_TIMING.
+    "contentops.server_timing.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -68,6 +70,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# A Server-Timing header (app time, SQL queries and their time) on every response.
+SERVER_TIMING = env_bool("SERVER_TIMING", False)
+# A second, untuned admin at /stock-admin/, only for `make bench` to compare against.
+BENCH_STOCK_ADMIN = env_bool("BENCH_STOCK_ADMIN", False)
 
 ROOT_URLCONF = "contentops.urls"
 WSGI_APPLICATION = "contentops.wsgi.application"

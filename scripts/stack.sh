@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run a command against a private local stack.
 #
-#   scripts/stack.sh {run|test} [-- command [args...]]
+#   scripts/stack.sh {run|test|bench} [-- command [args...]]
 #
 # For the chosen profile, with all state under var/<profile>/ (git-ignored):
 #   1. makes sure .venv is installed (scripts/ensure-venv.sh);
@@ -9,20 +9,22 @@
 #   3. starts SeaweedFS (`weed mini`) as the S3 server and makes sure the
 #      bucket exists, unless S3_ENDPOINT_URL is already set;
 #   4. (test profile) makes sure Chromium is installed;
+#      (bench profile) sizes Postgres for the benchmark's million-row datasets;
 #   5. exports the environment the Django settings read and runs the command;
 #   6. on exit -- normal, error, Ctrl-C or SIGTERM -- stops what it started.
 # Exits with the command's exit status. Without a command it keeps the
 # services up until Ctrl-C; var/<profile>/env.sh then holds the variables
 # for other terminals (`source var/run/env.sh`).
 #
-# The two profiles use different ports and directories, so `make test` can run
-# while `make run` is up. Data in var/<profile>/ survives restarts.
+# The profiles use different ports and directories, so `make test` and
+# `make bench` can run while `make run` is up. Data in var/<profile>/ survives
+# restarts (the bench profile's datasets take a while to build).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-usage() { echo "usage: $0 {run|test} [-- command [args...]]" >&2; exit 2; }
+usage() { echo "usage: $0 {run|test|bench} [-- command [args...]]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 PROFILE=$1
 shift
@@ -48,6 +50,12 @@ case "$PROFILE" in
     WEED_S3_PORT=8433 WEED_MASTER_PORT=9433 WEED_VOLUME_PORT=9440
     WEED_FILER_PORT=8988 WEED_WEBDAV_PORT=7433 WEED_ADMIN_PORT=23746
     DEFAULT_BUCKET=contentops-test
+    ;;
+  bench)
+    PG_PORT=54340
+    WEED_S3_PORT=8533 WEED_MASTER_PORT=9533 WEED_VOLUME_PORT=9540
+    WEED_FILER_PORT=9088 WEED_WEBDAV_PORT=7533 WEED_ADMIN_PORT=23846
+    DEFAULT_BUCKET=contentops-bench
     ;;
   *) usage ;;
 esac
@@ -189,6 +197,17 @@ start_postgres() {
       echo "fsync = off"
       echo "synchronous_commit = off"
       echo "full_page_writes = off"
+    fi
+    if [ "$PROFILE" = bench ]; then
+      # Sized for 1M-video datasets on a machine with a few GB to spare; durable
+      # (writes are measured), with room for bulk loads between checkpoints.
+      echo "shared_buffers = 1GB"
+      echo "effective_cache_size = 8GB"
+      echo "work_mem = 16MB"
+      echo "maintenance_work_mem = 512MB"
+      echo "max_wal_size = 8GB"
+      echo "checkpoint_timeout = 15min"
+      echo "random_page_cost = 1.1"
     fi
   } >"$PG_DIR/stack.conf"
   chown "$owner" "$PG_DIR/stack.conf"
@@ -383,6 +402,9 @@ case "$PROFILE" in
   run)
     export DEBUG=1
     export SECRET_KEY=${SECRET_KEY:-dev-insecure-secret-key-for-make-run-only}
+    ;;
+  bench)
+    export SECRET_KEY=${SECRET_KEY:-bench-insecure-secret-key-for-make-bench-only}
     ;;
   test)
     export SECRET_KEY=${SECRET_KEY:-test-insecure-secret-key-for-make-test-only}

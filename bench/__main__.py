@@ -1,0 +1,192 @@
+"""`make bench`: build the datasets, measure, print the table, write docs/benchmarks.md.
+
+Run inside the bench stack (`scripts/stack.sh bench -- .venv/bin/python -m bench
+...`), which provides DATABASE_URL (the cluster) and S3. Fast check of the
+harness itself: `make bench BENCH_ARGS="--sizes S --requests 5"`.
+"""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from bench import datasets, fixtures, machine, pages, publishing, report, review
+from bench.client import BenchError, Session
+from bench.server import Gunicorn
+
+ROOT = Path(__file__).resolve().parent.parent
+LOGS = ROOT / "var" / "bench" / "logs"
+STEPS = ("pages", "review", "saves", "publish")
+
+
+def say(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def arguments(argv=None) -> argparse.Namespace:
+    cores = os.cpu_count() or 1
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="S,L", help="S, L or NAME=VIDEOS, comma-separated")
+    parser.add_argument("--requests", type=int, default=20, help="timed requests per page")
+    parser.add_argument("--warmup", type=int, help="untimed requests first (default 3 per worker)")
+    parser.add_argument("--gunicorn-workers", type=int, default=2 * cores + 1)
+    parser.add_argument("--port", type=int, default=8580, help="gunicorn's port")
+    parser.add_argument("--moderators", type=int, default=fixtures.MODERATORS)
+    parser.add_argument("--presses", type=int, help="review next presses per moderator")
+    parser.add_argument("--save-rows", type=int, default=2000, help="rows per kind of save")
+    parser.add_argument("--publish-tasks", type=int, default=300)
+    parser.add_argument("--publish-workers", default="1,2,4")
+    parser.add_argument("--only", default=",".join(STEPS), help=f"some of {', '.join(STEPS)}")
+    parser.add_argument("--no-seed", action="store_true", help="use the databases as they are")
+    parser.add_argument("--output", default="docs/benchmarks.md", help="'-' writes no file")
+    args = parser.parse_args(argv)
+    args.warmup = args.warmup if args.warmup is not None else max(3, 3 * args.gunicorn_workers)
+    args.presses = args.presses or args.requests
+    args.only = {s.strip() for s in args.only.split(",") if s.strip()}
+    return args
+
+
+def app_env(secret_key: str) -> dict:
+    """The app's environment for gunicorn, workers and Django-side steps."""
+    return {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": secret_key,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",  # plain HTTP to gunicorn, no proxy in front
+        "SERVER_TIMING": "1",
+        "BENCH_STOCK_ADMIN": "1",
+        "PUBLISH_CHANNELS": publishing.channels_env(),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def build(data: datasets.Dataset, env: dict, *, seed: bool) -> dict:
+    if datasets.ensure_database(data):
+        say(f"{data.name}: created database {data.database}")
+    say(f"{data.name}: migrating {data.database}")
+    datasets.manage(data, env, "migrate", "--noinput", "-v", "0")
+    if seed:
+        say(f"{data.name}: seed_scale --videos {data.videos:,} (a no-op when loaded)")
+        started = time.monotonic()
+        datasets.manage(data, env, "seed_scale", "--videos", str(data.videos))
+        say(f"{data.name}: data ready in {time.monotonic() - started:.0f} s")
+    return datasets.django_step(data, env, "fixtures")
+
+
+def measure_pages(run, found: dict, data, picks: dict, session: Session, args) -> None:
+    for page in pages.pages(picks):
+        result = found.setdefault(
+            page.name, report.PageResult(page.name, is_list=page.stock is not None, note=page.note)
+        )
+        ours = pages.measure(session, page.ours, warmup=args.warmup, requests=args.requests)
+        result.ours[data.name] = ours
+        line = (
+            f"{data.name}: {page.name}: {ours.median:.1f} ms median, {ours.query_count()} queries"
+        )
+        if page.stock:
+            stock = pages.measure(session, page.stock, warmup=args.warmup, requests=args.requests)
+            result.stock[data.name] = stock
+            line += f"; stock {stock.median:.1f} ms"
+        say(line)
+    run.pages = list(found.values())
+
+
+def measure_review(data, env, args) -> report.ReviewNextResult:
+    say(f"{data.name}: review next, {args.moderators} moderators at once")
+    sessions = [Session("127.0.0.1", args.port) for _ in range(args.moderators)]
+    for session, name in zip(sessions, fixtures.moderator_names(args.moderators), strict=True):
+        session.log_in(name, fixtures.PASSWORD)
+    result = review.review_next(sessions, warmup=3, presses=args.presses)
+    result.size = data.name
+    say(f"{data.name}: review next p95 {result.timing.p95:.1f} ms (server)")
+    return result
+
+
+def measure_saves(data, env, args) -> report.SaveResult:
+    say(f"{data.name}: saves, {args.save_rows:,} rows each")
+    found = datasets.django_step(data, env, "saves", "--rows", str(args.save_rows))
+    return report.SaveResult(found["rows"], found["rows_per_second"], size=data.name)
+
+
+def measure_publish(run, data, env, args) -> None:
+    worker_env = {**env, "DATABASE_URL": data.url, "LOG_LEVEL": "INFO"}
+    counts = [int(k) for k in args.publish_workers.split(",") if k.strip()]
+    run.worker_size = data.name
+    with datasets.connect(data) as connection:
+        for workers in counts:
+            step = "publishing"
+            made = datasets.django_step(
+                data, env, step, "prepare", "--tasks", str(args.publish_tasks)
+            )
+            if made["foreign_due"]:
+                run.notes.append(
+                    f"Publish workers not measured: {made['foreign_due']} publish tasks of the "
+                    "dataset itself are due, and the workers would publish them."
+                )
+                break
+            say(f"{data.name}: {workers} publish worker(s), {made['tasks']} tasks")
+            publishing.run(connection, worker_env, workers, LOGS)
+            found = datasets.django_step(data, env, step, "timing")
+            result = report.WorkerResult(
+                workers, made["tasks"], found["seconds"], found["outcomes"]
+            )
+            say(f"{data.name}: {workers} worker(s): {result.per_second:.1f} tasks/s")
+            run.workers.append(result)
+    datasets.django_step(data, env, "publishing", "cleanup")
+
+
+def main(argv=None) -> int:
+    args = arguments(argv)
+    if not os.environ.get("DATABASE_URL"):
+        raise BenchError("DATABASE_URL is not set: run me through `make bench`.")
+    LOGS.mkdir(parents=True, exist_ok=True)
+    sizes = datasets.parse_sizes(args.sizes)
+    env = app_env(os.environ.get("SECRET_KEY") or "bench-insecure-secret-key")
+    run = report.Run(sizes=sizes, requests=args.requests)
+    say("collecting static files (the server runs in production mode)")
+    datasets.run_python(
+        os.environ["DATABASE_URL"], env, "manage.py", "collectstatic", "--noinput", "-v", "0",
+        capture=False,
+    )  # fmt: skip
+    found: dict[str, report.PageResult] = {}
+    data = None
+    for name, videos in sizes.items():
+        data = datasets.dataset(os.environ["DATABASE_URL"], name, videos)
+        say(f"{name}: {videos:,} videos in {data.database}")
+        picks = build(data, env, seed=not args.no_seed)
+        last = name == list(sizes)[-1]
+        server_env = {**env, "DATABASE_URL": data.url}
+        log = LOGS / f"gunicorn-{name}.log"
+        with Gunicorn(env=server_env, port=args.port, workers=args.gunicorn_workers, log=log):
+            session = Session("127.0.0.1", args.port)
+            session.log_in(fixtures.ADMIN, fixtures.PASSWORD)
+            if "pages" in args.only:
+                measure_pages(run, found, data, picks, session, args)
+            if last and "review" in args.only:
+                if picks.get("report"):
+                    run.review_next = measure_review(data, env, args)
+                else:
+                    run.notes.append(f"Review next not measured: {name} has no pending report.")
+    if "saves" in args.only:
+        run.saves = measure_saves(data, env, args)
+    if "publish" in args.only:
+        measure_publish(run, data, env, args)
+    with datasets.connect(data) as connection:
+        run.machine = machine.describe(connection)
+    run.machine["gunicorn"] = f"{args.gunicorn_workers} sync workers"
+    table = report.render(run)
+    print(table)
+    if args.output != "-":
+        (ROOT / args.output).write_text(table)
+        say(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BenchError as error:
+        say(f"ERROR: {error}")
+        sys.exit(1)

@@ -1,0 +1,89 @@
+"""The pages measured, ours beside the stock admin's, and how a page is timed."""
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from bench.client import BenchError, Session
+from bench.report import Timing
+
+STOCK_QUEUE = "?requires_human_review__exact=1&review_status__isnull=True"
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    ours: str
+    stock: str | None = None  # the stock admin's list of the same rows
+    note: str = ""
+
+
+def pages(picks: dict) -> list[Page]:
+    """Our pages for one dataset; `picks` come from bench.fixtures."""
+    status, video, report = picks.get("status"), picks.get("video"), picks.get("report")
+    listed = [
+        Page("Videos", "/admin/videos/video/", "/stock-admin/videos/video/"),
+        Page(
+            f"Videos: status {status}",
+            f"/admin/videos/video/?status__exact={status}",
+            f"/stock-admin/videos/video/?status__exact={status}",
+        ),
+    ]
+    for key, label in (("many", "many"), ("few", "few")):
+        word = picks.get(key)
+        if word:
+            query = f"?q={quote(word)}"
+            listed.append(
+                Page(
+                    f"Videos: search title ({label})",
+                    f"/admin/videos/video/{query}",
+                    f"/stock-admin/videos/video/{query}",
+                    f"“{word}”, {picks.get(key + '_count')} videos",
+                )
+            )
+    if video:
+        listed.append(
+            Page(
+                "Videos: search UUID",
+                f"/admin/videos/video/?q={video}",
+                f"/stock-admin/videos/video/?q={video}",
+                video,
+            )
+        )
+    listed += [
+        Page("Tasks", "/admin/videos/task/", "/stock-admin/videos/task/"),
+        Page(
+            "Artifact gallery", "/admin/videos/artifact/gallery/", "/stock-admin/videos/artifact/"
+        ),
+        Page(
+            "Review queue",
+            "/admin/safety/reviewqueueitem/",
+            f"/stock-admin/safety/safetyreport/{STOCK_QUEUE}",
+        ),
+    ]
+    if report:
+        listed.append(
+            Page("Review page", f"/admin/safety/reviewqueueitem/{report}/review/", note=report)
+        )
+    if video:
+        listed.append(Page("Video timeline", f"/admin/videos/video/{video}/timeline/", note=video))
+    listed.append(
+        Page(
+            "Ready to publish",
+            "/admin/publishing/readyvideo/",
+            "/stock-admin/videos/video/?status__exact=ready",
+        )
+    )
+    return listed
+
+
+def measure(session: Session, path: str, *, warmup: int, requests: int) -> Timing:
+    """`warmup` untimed GETs, then `requests` timed ones, one after the other."""
+    timing = Timing()
+    for n in range(warmup + requests):
+        response = session.get(path)
+        if response.status != 200:
+            raise BenchError(f"GET {path} answered {response.status}, not 200.")
+        if n >= warmup:
+            server_ms, queries, db_ms = response.server_timing()
+            timing.add(server_ms, response.client_ms, queries, db_ms)
+    return timing

@@ -1,0 +1,319 @@
+"""The results of a run, the targets they are judged by, and the table.
+
+Pure: nothing here touches a database or a server, so tests can check the
+verdicts and the rendering on made-up numbers.
+"""
+
+import math
+import statistics
+from dataclasses import dataclass, field
+
+# The issue's targets: reported, never asserted.
+PAGE_MEDIAN_MS = 150  # every page of ours at L
+GROWTH = 1.5  # L median at most this times the S median
+SPEEDUP = 10  # each list page against the stock admin at L
+SAVE_RATIO = 0.9  # guarded save against plain save, rows per second
+REVIEW_NEXT_P95_MS = 20  # "review next", 16 moderators at once
+
+TARGET_SIZE = "L"  # the size the targets speak of
+BASE_SIZE = "S"  # the size growth is measured from
+
+
+def percentile(values, fraction: float) -> float:
+    """Nearest-rank percentile: a value that was measured."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+@dataclass
+class Timing:
+    """Repeated requests of one page: server time and queries from the
+    Server-Timing header, client time from the bench's own clock."""
+
+    server_ms: list[float] = field(default_factory=list)
+    client_ms: list[float] = field(default_factory=list)
+    queries: list[int] = field(default_factory=list)
+    db_ms: list[float] = field(default_factory=list)  # the queries' share of server time
+
+    def add(self, server_ms: float, client_ms: float, queries: int, db_ms: float = 0.0) -> None:
+        self.server_ms.append(server_ms)
+        self.client_ms.append(client_ms)
+        self.queries.append(queries)
+        self.db_ms.append(db_ms)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.server_ms)
+
+    @property
+    def p95(self) -> float:
+        return percentile(self.server_ms, 0.95)
+
+    @property
+    def db_median(self) -> float:
+        return statistics.median(self.db_ms)
+
+    @property
+    def client_median(self) -> float:
+        return statistics.median(self.client_ms)
+
+    @property
+    def client_p95(self) -> float:
+        return percentile(self.client_ms, 0.95)
+
+    def query_count(self) -> str:
+        """The query count, or its range when it varied between requests (flagged)."""
+        low, high = min(self.queries), max(self.queries)
+        return str(low) if low == high else f"{low}–{high} ⚠ varies"
+
+
+@dataclass
+class PageResult:
+    name: str
+    is_list: bool  # a list page, measured beside the stock admin
+    ours: dict[str, Timing] = field(default_factory=dict)  # by size
+    stock: dict[str, Timing] = field(default_factory=dict)
+    note: str = ""  # what the page was measured on (the search term, the object)
+
+
+@dataclass
+class Verdict:
+    target: str
+    ok: bool
+    detail: str = ""
+
+    def __str__(self):
+        mark = "✓" if self.ok else "✗"
+        return f"{mark} {self.target}" + (
+            f" ({self.detail})" if self.detail and not self.ok else ""
+        )
+
+
+def page_verdicts(page: PageResult) -> list[Verdict]:
+    large = page.ours.get(TARGET_SIZE)
+    if large is None:
+        return []
+    verdicts = [
+        Verdict(f"<{PAGE_MEDIAN_MS} ms", large.median < PAGE_MEDIAN_MS, f"{large.median:.0f} ms")
+    ]
+    small = page.ours.get(BASE_SIZE)
+    if small is not None:
+        growth = large.median / small.median if small.median else math.inf
+        verdicts.append(Verdict(f"≤{GROWTH}×S", growth <= GROWTH, f"{growth:.1f}×"))
+    stock = page.stock.get(TARGET_SIZE)
+    if page.is_list and stock is not None:
+        speedup = speed_up(page, TARGET_SIZE)
+        verdicts.append(Verdict(f"≥{SPEEDUP}× stock", speedup >= SPEEDUP, f"{speedup:.1f}×"))
+    return verdicts
+
+
+def speed_up(page: PageResult, size: str) -> float | None:
+    ours, stock = page.ours.get(size), page.stock.get(size)
+    if ours is None or stock is None:
+        return None
+    return stock.median / ours.median if ours.median else math.inf
+
+
+@dataclass
+class SaveResult:
+    rows: int
+    rows_per_second: dict[str, float]  # guarded, plain, raw
+    size: str = TARGET_SIZE
+
+    @property
+    def ratio(self) -> float:
+        return self.rows_per_second["guarded"] / self.rows_per_second["plain"]
+
+    def verdict(self) -> Verdict:
+        return Verdict(
+            f"guarded ≥{SAVE_RATIO}× plain", self.ratio >= SAVE_RATIO, f"{self.ratio:.2f}×"
+        )
+
+
+@dataclass
+class ReviewNextResult:
+    moderators: int
+    timing: Timing
+    size: str = TARGET_SIZE
+    errors: int = 0
+
+    def verdict(self) -> Verdict:
+        p95 = self.timing.p95
+        return Verdict(f"p95 <{REVIEW_NEXT_P95_MS} ms", p95 < REVIEW_NEXT_P95_MS, f"{p95:.1f} ms")
+
+
+@dataclass
+class WorkerResult:
+    workers: int
+    tasks: int
+    seconds: float
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def per_second(self) -> float:
+        return self.tasks / self.seconds if self.seconds else math.inf
+
+
+@dataclass
+class Run:
+    sizes: dict[str, int]  # name -> videos
+    requests: int
+    pages: list[PageResult] = field(default_factory=list)
+    saves: SaveResult | None = None
+    review_next: ReviewNextResult | None = None
+    workers: list[WorkerResult] = field(default_factory=list)
+    worker_size: str = ""
+    machine: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def _cell(timing: Timing | None, attr: str) -> str:
+    return "—" if timing is None else _ms(getattr(timing, attr))
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def render(run: Run) -> str:
+    """The whole report, as Markdown (it reads as well in a terminal)."""
+    sizes = list(run.sizes)
+    target = TARGET_SIZE if TARGET_SIZE in sizes else sizes[-1]
+    described = ", ".join(f"{name} = {count:,} videos" for name, count in run.sizes.items())
+    out = [
+        "# Benchmarks",
+        "",
+        f"Written by `make bench` ({described}; {run.requests} timed requests per page).",
+        "Times are server time in ms from the `Server-Timing` header (median / p95);",
+        "queries are per request. Targets are reported, not asserted.",
+        "",
+        "## Pages",
+        "",
+    ]
+    header = ["page"]
+    for size in sizes:
+        header += [f"{size} median", f"{size} p95"]
+    header += [f"queries ({target})", f"stock {target} median", "speed-up", "targets"]
+    rows = []
+    for page in run.pages:
+        row = [page.name]
+        for size in sizes:
+            row += [_cell(page.ours.get(size), "median"), _cell(page.ours.get(size), "p95")]
+        ours = page.ours.get(target)
+        stock = page.stock.get(target)
+        up = speed_up(page, target)
+        row += [
+            ours.query_count() if ours else "—",
+            _cell(stock, "median"),
+            "—" if up is None else f"{up:.1f}×",
+            ", ".join(str(v) for v in page_verdicts(page)) or "—",
+        ]
+        rows.append(row)
+    out += _table(header, rows)
+    if TARGET_SIZE not in sizes:
+        out += ["", f"Targets speak of {TARGET_SIZE}, which this run did not measure."]
+    out += ["", "### Details", ""]
+    detail_rows = []
+    for page in run.pages:
+        for size in sizes:
+            ours, stock = page.ours.get(size), page.stock.get(size)
+            detail_rows.append(
+                [
+                    page.name,
+                    size,
+                    _cell(ours, "db_median"),
+                    _cell(ours, "client_median"),
+                    _cell(ours, "client_p95"),
+                    _cell(stock, "p95"),
+                    stock.query_count() if stock else "—",
+                    page.note,
+                ]
+            )
+    out += _table(
+        [
+            "page",
+            "size",
+            "SQL median",
+            "client median",
+            "client p95",
+            "stock p95",
+            "stock queries",
+            "measured on",
+        ],
+        detail_rows,
+    )
+    out += _saves_section(run) + _review_section(run) + _worker_section(run)
+    out += ["", "## Machine", ""]
+    out += _table(["", ""], [[key, value] for key, value in run.machine.items()])
+    if run.notes:
+        out += ["", "## Notes", ""] + [f"- {note}" for note in run.notes]
+    return "\n".join(out) + "\n"
+
+
+def _saves_section(run: Run) -> list[str]:
+    if run.saves is None:
+        return []
+    saves = run.saves
+    names = {
+        "guarded": "guarded `Video.save(update_fields=['title'])`",
+        "plain": "plain Django model save (no versioning)",
+        "raw": "raw SQL `UPDATE videos SET title=%s WHERE video_id=%s`",
+    }
+    rows = [[names[k], f"{v:,.0f}"] for k, v in saves.rows_per_second.items()]
+    return (
+        ["", f"## Saves ({saves.size}, {saves.rows:,} rows each, autocommit)", ""]
+        + _table(["write", "rows/s"], rows)
+        + ["", f"Guarded / plain: {saves.ratio:.2f}× — {saves.verdict()}"]
+    )
+
+
+def _review_section(run: Run) -> list[str]:
+    result = run.review_next
+    if result is None:
+        return []
+    t = result.timing
+    rows = [
+        ["server (Server-Timing)", _ms(t.median), _ms(t.p95)],
+        ["SQL (Server-Timing)", _ms(t.db_median), _ms(percentile(t.db_ms, 0.95))],
+        ["client (HTTP round trip)", _ms(t.client_median), _ms(t.client_p95)],
+    ]
+    out = [
+        "",
+        f"## Review next ({result.size}, {result.moderators} moderators at once, "
+        f"{len(t.server_ms)} presses)",
+        "",
+    ]
+    out += _table(["time", "p50 ms", "p95 ms"], rows)
+    out += ["", f"Queries per press: {t.query_count()}. {result.verdict()} (server time)."]
+    if result.errors:
+        out.append(f"{result.errors} presses failed (not a redirect to a report).")
+    return out
+
+
+def _worker_section(run: Run) -> list[str]:
+    if not run.workers:
+        return []
+    rows = [
+        [
+            str(w.workers),
+            str(w.tasks),
+            f"{w.seconds:.2f}",
+            f"{w.per_second:.1f}",
+            ", ".join(f"{k} {v}" for k, v in sorted(w.outcomes.items())),
+        ]
+        for w in run.workers
+    ]
+    return (
+        ["", f"## Publish workers ({run.worker_size}, local channel)", ""]
+        + _table(["workers", "tasks", "seconds", "tasks/s", "receipts"], rows)
+        + [
+            "",
+            "Seconds from the first claim to the last task done, as the task history records them.",
+        ]
+    )
