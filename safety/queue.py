@@ -4,10 +4,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
+from personas.models import Persona
 from safety.models import ReviewStatus, SafetyReport
 
 # Worst first: highest severity, then highest score, then the longest waiting.
@@ -83,6 +85,30 @@ def describe_wait(waited: timedelta | None) -> str:
     if hours < 48:
         return f"{hours} h {minutes:02d} min"
     return f"{hours // 24} days"
+
+
+# The queue's filter choices are read off every open report: a few index
+# lookups each, tens of milliseconds for thousands of them, on every page. Each
+# process keeps them this long: a new category or persona shows up within it.
+FILTER_CHOICES_SECONDS = 60
+
+
+def filter_choices(name: str, read) -> list:
+    """`read()`, as this process read it in the last FILTER_CHOICES_SECONDS."""
+    return cache.get_or_set(f"safety:queue:{name}", read, FILTER_CHOICES_SECONDS)
+
+
+def open_report_personas(limit: int = 50) -> list[tuple[str, str]]:
+    """(key, name) of the personas whose videos have open reports, by name."""
+    # A semi-join from the open reports (by the queue's partial indexes) to
+    # their videos' personas: a DISTINCT over the joined tables would hash
+    # every video and task instead.
+    personas = (
+        Persona.objects.filter(pk__in=open_reports().values("task__video__persona_id"))
+        .order_by("name")
+        .values_list("pk", "name")[:limit]
+    )
+    return [(str(pk), name) for pk, name in personas]
 
 
 def open_issue_categories(limit: int = 50) -> list[str]:

@@ -17,13 +17,14 @@ from django.utils.html import format_html
 
 from contentops.admin_core import WorkListAdmin
 from contentops.admin_links import admin_link
-from personas.models import Persona
 from safety import services, views
 from safety.models import SEVERITY_RANK, ReviewStatus, SafetyReport, Severity
 from safety.queue import (
     QUEUE_ORDER,
     describe_wait,
+    filter_choices,
     open_issue_categories,
+    open_report_personas,
     open_reports,
     queue_summary,
     sla_level,
@@ -76,7 +77,8 @@ class CategoryFilter(admin.SimpleListFilter):
     parameter_name = "category"
 
     def lookups(self, request, model_admin):
-        return [(c, c.replace("_", " ")) for c in open_issue_categories()]
+        categories = filter_choices("categories", open_issue_categories)
+        return [(c, c.replace("_", " ")) for c in categories]
 
     def queryset(self, request, queryset):
         if self.value():
@@ -128,15 +130,7 @@ class PersonaFilter(admin.SimpleListFilter):
     limit = 50
 
     def lookups(self, request, model_admin):
-        # A semi-join from the open reports (a few, by the queue's indexes) to
-        # their videos' personas: a DISTINCT over the joined tables would hash
-        # every video and task instead.
-        personas = (
-            Persona.objects.filter(pk__in=open_reports().values("task__video__persona_id"))
-            .order_by("name")
-            .values_list("pk", "name")[: self.limit]
-        )
-        return [(str(pk), name) for pk, name in personas]
+        return filter_choices("personas", partial(open_report_personas, self.limit))
 
     def queryset(self, request, queryset):
         if self.value():

@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 
 from contentops.roles import EDITORS, MODERATORS, ROLES, STAFF_VIEWERS
 from tests.factories import UserFactory
@@ -19,6 +20,15 @@ def plain_http(settings):
     }
     # Users are made per test; a deliberately slow password hasher only slows the suite.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """The process cache holds what S3 said about objects and the review queue's
+    filter choices; each test starts from S3 and the database themselves."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -4,20 +4,11 @@ import socket
 import uuid
 
 import pytest
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage, storages
 
 from tests.factories import ArtifactFactory
 from videos import storage
-
-
-@pytest.fixture(autouse=True)
-def forget_s3_answers():
-    """What S3 said is cached per process; each test starts from S3 itself."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
