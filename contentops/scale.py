@@ -480,9 +480,9 @@ WITH numbered AS MATERIALIZED (
         {_u("c", 3)} AS u_issues, {_u("c", 4)} AS u_score, {_u("c", 5)} AS u_schedule,
         {_u("c", 6)} AS u_reason, {_u("c", 7)} AS u_running,
         {_u("d", 0)} AS u_qualifier, {_u("d", 1)} AS u_qualifier_pick,
-        -- Videos 1-6 show the rare statuses, so every page has rows at any size.
-        CASE WHEN i <= 6 THEN (ARRAY['ready', 'in_review', 'producing', 'draft', 'approved',
-                                     'rejected'])[i] END AS showcase
+        -- Videos 1-7 show the rare cases, so every page has rows at any size.
+        CASE WHEN i <= 7 THEN (ARRAY['ready', 'in_review', 'producing', 'draft', 'approved',
+                                     'rejected', 'escalated'])[i] END AS showcase
     FROM numbered
 ), aged AS MATERIALIZED (
     SELECT d.*,
@@ -491,11 +491,12 @@ WITH numbered AS MATERIALIZED (
             WHEN 'in_review' THEN u_age * ({PENDING_DAYS} - 1)
             WHEN 'producing' THEN u_age * 0.5 WHEN 'draft' THEN u_age * 0.5
             WHEN 'rejected' THEN {PENDING_DAYS} + 1 + u_age * 350
+            WHEN 'escalated' THEN {PENDING_DAYS} + 1 + u_age * 20
             ELSE u_age * 365 END AS age_days,
         -- Half the videos reach a safety report; a tenth of reports need a human.
         CASE
             WHEN showcase IN ('ready', 'approved') THEN 'auto'
-            WHEN showcase IN ('in_review', 'rejected') THEN 'human'
+            WHEN showcase IN ('in_review', 'rejected', 'escalated') THEN 'human'
             WHEN showcase IS NOT NULL THEN 'none'
             WHEN u_report < 0.05 THEN 'human'
             WHEN u_report < 0.5 THEN 'auto'
@@ -505,9 +506,10 @@ WITH numbered AS MATERIALIZED (
 ), judged AS MATERIALIZED (
     SELECT a.*,
         CASE WHEN report <> 'human' OR age_days < {PENDING_DAYS} THEN NULL
-             WHEN showcase = 'rejected' THEN 'rejected'
-             WHEN u_verdict < 0.55 THEN 'approved'
-             WHEN u_verdict < 0.95 THEN 'rejected'
+             WHEN showcase IN ('rejected', 'escalated') THEN showcase
+             WHEN u_verdict < 0.58 THEN 'approved'
+             -- A lead settles an escalation within a month; the old ones ended rejected.
+             WHEN u_verdict < 0.97 OR age_days >= {PENDING_DAYS} + 30 THEN 'rejected'
              ELSE 'escalated' END AS verdict,
         r.anchor - age_days * interval '1 day' AS created_at,
         age_days * interval '1 day' AS age,
@@ -516,8 +518,8 @@ WITH numbered AS MATERIALIZED (
 ), placed AS MATERIALIZED (
     SELECT j.*,
         CASE
-            WHEN showcase IS NOT NULL THEN showcase
             WHEN report = 'human' AND (verdict IS NULL OR verdict = 'escalated') THEN 'in_review'
+            WHEN showcase IS NOT NULL THEN showcase
             WHEN verdict = 'rejected' THEN 'rejected'
             -- Cleared: editors approve within days; what they never approved is archived.
             WHEN report <> 'none' AND age_days < 14 THEN

@@ -141,6 +141,9 @@ def test_reports_for_a_human_wait_a_week_then_are_decided_with_their_log(db, loa
     assert pending.count() <= 1 + 3 * (0.1 * 0.5 * SIZE * 7 / 365) + 5
     decided = human.filter(review_status__isnull=False)
     assert {r.review_status for r in decided} == set(ReviewStatus.values)
+    # A lead settles an escalation within a month.
+    month_ago = week_ago - timedelta(days=31)
+    assert not decided.filter(review_status="escalated", created_at__lt=month_ago).exists()
     logs = ReviewAction.objects.values("report_id").annotate(
         claims=Count("pk", filter=Q(kind=ActionKind.CLAIM)),
         decisions=Count("pk", filter=~Q(kind=ActionKind.CLAIM)),
