@@ -14,7 +14,8 @@ from typing import Any
 
 import pgtrigger
 from django.db import connections, models, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import BooleanField, Exists, F, OuterRef
+from django.db.models.expressions import RawSQL
 from django.db.models.query_utils import DeferredAttribute
 
 
@@ -154,7 +155,12 @@ class VersionedModel(models.Model):
         # at `loaded`, so this is `state_version + 1`, without an expression for
         # Django to resolve and compile on every save (a tenth of its time).
         values.append((version_field, None, loaded + 1))
-        matched = base_qs.filter(pk=pk_val, state_version=loaded)._update(values)
+        # `state_version + 0`, not `state_version`: given the bare column, the
+        # planner may take the version's own index (the seed's) over the primary
+        # key whenever its statistics call this version rare, and then walk
+        # every row at that version to update one (45 ms at 1M videos).
+        guard = RawSQL(f'"{version_field.column}" + 0 = %s', [loaded], BooleanField())
+        matched = base_qs.filter(guard, pk=pk_val)._update(values)
         if not matched:
             current = base_qs.filter(pk=pk_val).values_list("state_version", flat=True).first()
             # Raising here also keeps Django from falling back to an INSERT.
