@@ -34,7 +34,11 @@ class ChannelFilter(admin.SimpleListFilter):
     parameter_name = "channel"
 
     def lookups(self, request, model_admin):
-        return [(channel.name, channel.label) for channel in channels.configured().values()]
+        choices = [(channel.name, channel.label) for channel in channels.configured().values()]
+        # A channel no longer configured still has receipts: filter by it when asked.
+        if self.value() and self.value() not in {name for name, _ in choices}:
+            choices.append((self.value(), self.value()))
+        return choices
 
     def queryset(self, request, queryset):
         if self.value():
