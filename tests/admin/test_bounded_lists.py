@@ -98,9 +98,10 @@ def test_select_all_is_not_offered_when_the_count_is_capped(small_pages, browser
     assert 'class="question' not in response.text
 
 
-def test_an_action_over_all_rows_is_refused_when_the_count_is_capped(small_pages, browser):
-    videos = VideoFactory.create_batch(30, status=VideoStatus.READY)
-    response = browser.post(
+def archive_all(browser, videos):
+    """The archive action on every matching row: the first page ticked, then
+    "select all" (select_across)."""
+    return browser.post(
         "/admin/videos/video/",
         {
             "action": "archive_selected",
@@ -110,22 +111,18 @@ def test_an_action_over_all_rows_is_refused_when_the_count_is_capped(small_pages
         },
         follow=True,
     )
+
+
+def test_an_action_over_all_rows_is_refused_when_the_count_is_capped(small_pages, browser):
+    videos = VideoFactory.create_batch(30, status=VideoStatus.READY)
+    response = archive_all(browser, videos)
     assert f"An action can run on at most {LIMIT} rows at once" in response.text
     assert not Video.objects.filter(status=VideoStatus.ARCHIVED).exists()
 
 
 def test_an_action_over_all_rows_runs_under_the_limit(small_pages, browser):
     videos = VideoFactory.create_batch(8, status=VideoStatus.READY)
-    browser.post(
-        "/admin/videos/video/",
-        {
-            "action": "archive_selected",
-            "select_across": "1",
-            "index": "0",
-            helpers.ACTION_CHECKBOX_NAME: [str(v.pk) for v in videos[:PER_PAGE]],
-        },
-        follow=True,
-    )
+    archive_all(browser, videos)
     assert Video.objects.filter(status=VideoStatus.ARCHIVED).count() == 8
 
 
