@@ -147,3 +147,11 @@ def s3_media():
     yield upload
     for key in keys:
         default_storage.delete(key)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """After a run that included every reliability suite, docs/reliability.md states it."""
+    from tests import reliability
+
+    if exitstatus == 0:
+        reliability.write_document()

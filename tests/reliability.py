@@ -1,0 +1,75 @@
+"""Figures of the reliability suites (fuzz, permission matrix, faults) for docs/reliability.md.
+
+Each suite records what it tried and what went wrong; when a run included
+every suite (a whole `make test`), the session's end writes docs/reliability.md
+from them, so the document always states the last full run.
+"""
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "reliability.md"
+SUITES = ("fuzz", "permissions", "faults")
+COUNTERS = ("cases", "errors_500", "lost_writes", "duplicated_writes", "escapes")
+
+
+@dataclass
+class Figures:
+    cases: int = 0
+    errors_500: int = 0
+    lost_writes: int = 0
+    duplicated_writes: int = 0
+    escapes: int = 0
+    notes: list = field(default_factory=list)
+
+
+_figures: dict[str, dict[str, Figures]] = defaultdict(dict)
+
+
+def record(suite: str, part: str, *, note: str | None = None, **counts: int) -> None:
+    """Add `counts` (COUNTERS) to `part` of `suite`; `note` says what a fault did."""
+    assert suite in SUITES, suite
+    figures = _figures[suite].setdefault(part, Figures())
+    for name, value in counts.items():
+        assert name in COUNTERS, name
+        setattr(figures, name, getattr(figures, name) + value)
+    if note and note not in figures.notes:
+        figures.notes.append(note)
+
+
+def snapshot() -> dict:
+    return {suite: {p: asdict(f) for p, f in parts.items()} for suite, parts in _figures.items()}
+
+
+def write_document(path: Path = DOC) -> bool:
+    """Write the document if every suite recorded something; True if written."""
+    if any(suite not in _figures for suite in SUITES):
+        return False
+    lines = [
+        "# Reliability: the last full run",
+        "",
+        f"Written by `make test` ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC) from what the fuzz, "
+        "permission-matrix and fault-injection suites tried. Every count of 500s, lost or "
+        "duplicated writes and permission escapes is expected to be 0; the suites fail otherwise.",
+        "",
+    ]
+    for suite in SUITES:
+        lines += [
+            f"## {suite}",
+            "",
+            "| part | cases | 500s | lost | duplicated | escapes | what happened |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for part, f in sorted(_figures[suite].items()):
+            notes = "; ".join(f.notes).replace("|", "\\|")
+            lines.append(
+                f"| {part} | {f.cases} | {f.errors_500} | {f.lost_writes} | "
+                f"{f.duplicated_writes} | {f.escapes} | {notes} |"
+            )
+        lines.append("")
+    path.write_text("\n".join(lines))
+    path.with_suffix(".json").write_text(json.dumps(snapshot(), indent=1, sort_keys=True))
+    return True
