@@ -1,7 +1,8 @@
 """The three groups people work in, and what each may do.
 
 ROLES is what the groups hold now. The first data migration creates the groups
-with `sync_roles`; each later one adds what its feature needs with `grant_roles`.
+with `sync_roles`; each later one adds what its feature needs with `grant_roles`,
+or takes away what no longer means anything with `revoke_roles`.
 Both take a frozen copy, so old migrations keep meaning what they meant; a test
 checks that the migrated groups hold exactly ROLES.
 """
@@ -26,7 +27,6 @@ _VIEW_ALL = [f"{app}.view_{model}" for app, model in CONTENT_MODELS]
 ROLES: dict[str, list[str]] = {
     MODERATORS: _VIEW_ALL
     + [
-        "safety.change_safetyreport",
         "safety.review_safetyreport",
         "safety.takeover_safetyreport",
     ],
@@ -35,7 +35,6 @@ ROLES: dict[str, list[str]] = {
         "videos.change_video",
         "videos.change_artifact",
         "videos.add_task",
-        "publishing.add_publishreceipt",
         "publishing.approve_publish",
         "publishing.retry_publish",
         "publishing.cancel_publish",
@@ -61,6 +60,25 @@ def grant_roles(additions: dict[str, list[str]]) -> migrations.RunPython:
         _sync(apps, additions, replace=False)
 
     return migrations.RunPython(forwards, migrations.RunPython.noop)
+
+
+def revoke_roles(removals: dict[str, list[str]]) -> migrations.RunPython:
+    """A migration step: take `removals[group]` from each group (back on reverse)."""
+
+    def forwards(apps, schema_editor):
+        Group = apps.get_model("auth", "Group")
+        Permission = apps.get_model("auth", "Permission")
+        for group in Group.objects.filter(name__in=removals):
+            for code in removals[group.name]:
+                app_label, codename = code.split(".")
+                group.permissions.remove(
+                    *Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+                )
+
+    def backwards(apps, schema_editor):
+        _sync(apps, removals, replace=False)
+
+    return migrations.RunPython(forwards, backwards)
 
 
 def _sync(apps, roles, replace=True):

@@ -85,6 +85,11 @@ class PublishActionsMixin:
 
 @admin.register(PublishReceipt)
 class PublishReceiptAdmin(PublishActionsMixin, ContentAdmin):
+    """Receipts are the worker's record, read-only for everyone, superusers
+    included: approve, retry, cancel and retract write them. A receipt made or
+    edited by hand could claim a publish that never happened (and block the
+    channel), or hand the channel's retract a remote id it never gave."""
+
     list_display = (
         "id_column",
         "video_column",
@@ -101,9 +106,30 @@ class PublishReceiptAdmin(PublishActionsMixin, ContentAdmin):
     text_search_fields = ("remote_id",)
     uuid_search_fields = ("pk", "video_id")
     search_help_text = "Search by receipt or video UUID, or a remote id."
-    autocomplete_fields = ("video",)
-    readonly_fields = ("task_column", "error")
+    fields = (
+        "video_column",
+        "channel",
+        "status",
+        "remote_column",
+        "timestamp",
+        "task_column",
+        "error",
+    )
+    readonly_fields = fields
     actions = ("retract_selected", "cancel_selected", "retry_selected")
+
+    def get_queryset(self, request):
+        # The change page names the video: one join, not a second query.
+        return super().get_queryset(request).select_related("video")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     @admin.display(description="Receipt")
     def id_column(self, obj):

@@ -38,7 +38,9 @@ def ready_list_url() -> str:
 
 @dataclass
 class OutgoingFile:
-    """One file that would go out, as the page shows it."""
+    """One file that would go out, as the page shows it. `url` is the artifact's
+    content view, which checks permission and the type served on every open:
+    the page itself holds no S3 link."""
 
     artifact: Artifact
     url: str | None
@@ -49,9 +51,12 @@ def _outgoing(files) -> list[OutgoingFile]:
     shown = []
     for artifact in files:
         try:
-            shown.append(OutgoingFile(artifact, storage.presigned_url(artifact), None))
+            storage.locate(artifact)
         except storage.InvalidS3Path as error:
             shown.append(OutgoingFile(artifact, None, str(error)))
+            continue
+        url = reverse("admin:videos_artifact_content", args=[artifact.pk])
+        shown.append(OutgoingFile(artifact, url, None))
     return shown
 
 

@@ -1,25 +1,24 @@
-from django import forms
+import json
+
 from django.contrib import admin
+from django.utils.html import format_html, format_html_join
 
 from contentops.admin_core import ContentAdmin
 from contentops.admin_links import admin_link, short_id
-from contentops.json_fields import PrettyJSONField
-from safety.issues import validate_issues
 from safety.models import ReviewQueueItem, SafetyReport
 from safety.queue_admin import ReviewQueueAdmin
-
-
-class SafetyReportForm(forms.ModelForm):
-    issues = PrettyJSONField(required=False, shape=validate_issues)
-
-    class Meta:
-        model = SafetyReport
-        fields = ["task", "score", "requires_human_review", "issues"]
+from safety.review import issue_lines
 
 
 @admin.register(SafetyReport)
 class SafetyReportAdmin(ContentAdmin):
-    form = SafetyReportForm
+    """The pipeline's reports, read-only for everyone, superusers included.
+
+    A report leaves the queue only through a recorded decision (the queue's
+    operations); a form that could untick *Requires human review* or lower a
+    score would clear it with nothing in the review log.
+    """
+
     list_display = (
         "id_column",
         "video_column",
@@ -34,11 +33,37 @@ class SafetyReportAdmin(ContentAdmin):
     sortable_by = ("created_at",)
     uuid_search_fields = ("pk", "task_id", "task__video_id")
     search_help_text = "Search by report, task or video UUID."
-    raw_id_fields = ("task",)
+    fields = (
+        "task_column",
+        "video_column",
+        "score",
+        "requires_human_review",
+        "review_status",
+        "issues_column",
+        "created_at",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        # The change page names the task and the video: one join, not two queries.
+        return super().get_queryset(request).select_related("task__video")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     @admin.display(description="Report")
     def id_column(self, obj):
         return short_id(obj)
+
+    @admin.display(description="Task")
+    def task_column(self, obj):
+        return admin_link(obj.task)
 
     @admin.display(description="Video")
     def video_column(self, obj):
@@ -54,6 +79,33 @@ class SafetyReportAdmin(ContentAdmin):
             if isinstance(issue, dict)
         ]
         return ", ".join(labels) or "—"
+
+    @admin.display(description="Issues")
+    def issues_column(self, obj):
+        lines = issue_lines(obj.issues)
+        if not lines:
+            return "None."
+        items = format_html_join(
+            "",
+            "<li><strong>{}</strong> ({}){}{}</li>",
+            (
+                (
+                    line.category,
+                    line.severity,
+                    f": {line.message}" if line.message else "",
+                    f" [{json.dumps(line.extra, default=str)}]" if line.extra else "",
+                )
+                for line in lines
+            ),
+        )
+        # The document as the pipeline wrote it, so nothing is hidden by the reading above.
+        raw = json.dumps(obj.issues, indent=2, default=str)
+        return format_html(
+            '<ul class="report-issues">{}</ul><details><summary>As stored</summary>'
+            "<pre>{}</pre></details>",
+            items,
+            raw,
+        )
 
 
 admin.site.register(ReviewQueueItem, ReviewQueueAdmin)

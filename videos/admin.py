@@ -14,7 +14,7 @@ from contentops.json_fields import PrettyJSONField, json_object
 from contentops.pagination import page_number, window
 from videos import media_types, services, storage
 from videos.filters import ArtifactFilter
-from videos.models import Artifact, Task, Video, VideoStatus
+from videos.models import Artifact, Task, TaskStatus, Video, VideoStatus
 from videos.previews import browser_content_type, preview_artifact, preview_artifacts
 from videos.timeline import video_timeline
 
@@ -32,8 +32,18 @@ def page_context(model_admin, request, title, **context) -> dict:
     }
 
 
+class VideoForm(VersionedModelForm):
+    def clean_status(self):
+        status = self.cleaned_data.get("status")
+        problem = services.status_by_hand_problem(current=self.instance.status, new=status)
+        if problem:
+            raise ValidationError(problem, code="not_by_hand")
+        return status
+
+
 @admin.register(Video)
 class VideoAdmin(VersionedAdminMixin, ContentAdmin):
+    form = VideoForm
     list_display = (
         "id_column",
         "title",
@@ -83,11 +93,14 @@ class VideoAdmin(VersionedAdminMixin, ContentAdmin):
         # cancelled (an edit made anyway, say by SQL, voids the approval).
         if obj is not None and obj.status == VideoStatus.APPROVED:
             return self.fields
-        if not request.user.is_superuser:
+        if obj is None or not request.user.is_superuser:
             # A video's state moves through the named operations (review
-            # decisions, approval, the publish worker, archive), never by hand.
+            # decisions, approval, the publish worker, archive), never by hand;
+            # a new one starts as a draft.
             return ("status", "published_at")
-        return super().get_readonly_fields(request, obj)
+        # A superuser may correct the status, within status_by_hand_problem;
+        # when it was published is the worker's record.
+        return ("published_at",)
 
     @admin.display(description="Video")
     def id_column(self, obj):
@@ -112,11 +125,34 @@ class TaskForm(VersionedModelForm):
 
     class Meta:
         model = Task
-        fields = ["video", "type", "status", "payload"]
+        fields = ["video", "type", "payload"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "type" in self.fields:
+            # Not offered; a crafted post of it gets clean_type's reason.
+            self.fields["type"].widget.choices = [
+                choice
+                for choice in self.fields["type"].choices
+                if services.task_by_hand_problem(task_type=choice[0]) is None
+            ]
+
+    def clean_type(self):
+        task_type = self.cleaned_data.get("type")
+        problem = services.task_by_hand_problem(task_type=task_type)
+        if problem:
+            raise ValidationError(problem, code="not_by_hand")
+        return task_type
 
 
 @admin.register(Task)
 class TaskAdmin(VersionedAdminMixin, ContentAdmin):
+    """People ask the pipeline for work (a task of any type but publish) and
+    cancel or requeue it through the actions. What the task is (video, type),
+    where it stands (status, attempts, errors) and publish tasks as a whole are
+    the pipeline's and publishing's record: read-only here. A payload may be
+    corrected only while the task waits in the queue, before anything read it."""
+
     form = TaskForm
     list_display = ("id_column", "type", "status", "video_column", "version_column", "created_at")
     list_display_links = ("id_column",)
@@ -127,6 +163,48 @@ class TaskAdmin(VersionedAdminMixin, ContentAdmin):
     search_help_text = "Search by task or video UUID."
     autocomplete_fields = ("video",)
     actions = ("cancel_selected", "requeue_selected")
+    RECORD_FIELDS = (
+        "video_column",
+        "type",
+        "status",
+        "not_before",
+        "attempts",
+        "last_error",
+        "created_at",
+    )
+
+    def get_queryset(self, request):
+        # The change page names the video: one join, not a second query.
+        return super().get_queryset(request).select_related("video")
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("video", "type", "payload")
+        return (*self.RECORD_FIELDS, "payload")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        if self.payload_editable(obj):
+            return self.RECORD_FIELDS
+        return (*self.RECORD_FIELDS, "payload")
+
+    @staticmethod
+    def payload_editable(task) -> bool:
+        return (
+            task.status == TaskStatus.QUEUED
+            and services.task_by_hand_problem(task_type=task.type) is None
+        )
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not self.payload_editable(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and services.task_by_hand_problem(task_type=obj.type):
+            return False
+        return super().has_delete_permission(request, obj)
 
     @admin.display(description="Task")
     def id_column(self, obj):
@@ -147,27 +225,16 @@ class TaskAdmin(VersionedAdminMixin, ContentAdmin):
         report_guarded(request, Task, result, "requeued")
 
 
-class ArtifactForm(forms.ModelForm):
-    class Meta:
-        model = Artifact
-        fields = ["video", "kind", "s3_path"]
-
-    def clean_s3_path(self):
-        path = self.cleaned_data["s3_path"]
-        try:
-            storage.parse_s3_path(path)
-        except storage.InvalidS3Path as error:
-            raise ValidationError(str(error)) from None
-        return path
-
-
 class UploadForm(forms.Form):
     file = forms.FileField(label="New file")
 
 
 @admin.register(Artifact)
 class ArtifactAdmin(ContentAdmin):
-    form = ArtifactForm
+    """An artifact is what the pipeline made: nobody adds one by hand (a new
+    row would change what a cleared video publishes), and people change only
+    its file, through the upload, which keeps the path, key and kind in step."""
+
     list_display = ("id_column", "kind", "video_column", "s3_path", "created_at")
     list_display_links = ("id_column",)
     list_select_related = ("video",)
@@ -190,13 +257,14 @@ class ArtifactAdmin(ContentAdmin):
             *super().get_urls(),
         ]
 
-    def get_fields(self, request, obj=None):
-        return ("video_column" if obj else "video", "kind", "s3_path")
+    fields = ("video_column", "kind", "s3_path")
+    readonly_fields = fields
 
-    def get_readonly_fields(self, request, obj=None):
-        # An artifact is what the pipeline made; people change only its file,
-        # through the upload, which keeps the path, key and kind in step.
-        return self.get_fields(request, obj) if obj is not None else ()
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:

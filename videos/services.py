@@ -7,11 +7,43 @@ from django.core.exceptions import ValidationError
 
 from contentops.locking import GuardedUpdate
 from videos import media_types, storage
-from videos.models import Artifact, Task, TaskStatus, Video, VideoStatus
+from videos.models import Artifact, Task, TaskStatus, TaskType, Video, VideoStatus
 
 ARCHIVABLE = [VideoStatus.DRAFT, VideoStatus.READY, VideoStatus.REJECTED, VideoStatus.FAILED]
 CANCELLABLE = [TaskStatus.QUEUED, TaskStatus.RUNNING]
 REQUEUEABLE = [TaskStatus.FAILED, TaskStatus.CANCELLED]
+# A superuser may correct a video to these: none claims that a review or a
+# publish happened. The others are reached only through the named operations.
+STATUSES_BY_HAND = [
+    VideoStatus.DRAFT,
+    VideoStatus.PRODUCING,
+    VideoStatus.FAILED,
+    VideoStatus.ARCHIVED,
+]
+# Made by approval with their receipts, and cancelled, retried and finished only
+# by publishing's operations and its worker, which keep the receipts in step.
+NOT_BY_HAND = [TaskType.PUBLISH]
+
+
+def status_by_hand_problem(*, current, new) -> str | None:
+    """Why a person may not move a video from `current` to `new` status, or None."""
+    if new == current or new in STATUSES_BY_HAND:
+        return None
+    allowed = ", ".join(str(status) for status in STATUSES_BY_HAND)
+    return (
+        f"A video becomes {new} only through a recorded operation (a review decision, an "
+        f"approval, the publish worker): by hand it may be set to {allowed}."
+    )
+
+
+def task_by_hand_problem(*, task_type) -> str | None:
+    """Why people may not add or edit a task of `task_type`, or None."""
+    if task_type in NOT_BY_HAND:
+        return (
+            "A publish task is made by approving the video for publishing (Publishing → Ready "
+            "to publish), together with its receipt: it cannot be added or edited by hand."
+        )
+    return None
 
 
 def archive_videos(*, versions: Mapping) -> GuardedUpdate:
@@ -22,16 +54,20 @@ def archive_videos(*, versions: Mapping) -> GuardedUpdate:
 
 
 def cancel_tasks(*, versions: Mapping) -> GuardedUpdate:
-    """Cancel tasks that have not finished."""
-    return Task.objects.filter(status__in=CANCELLABLE).update_guarded(
-        versions, status=TaskStatus.CANCELLED
+    """Cancel tasks that have not finished (publish tasks: publishing's cancel)."""
+    return (
+        Task.objects.filter(status__in=CANCELLABLE)
+        .exclude(type__in=NOT_BY_HAND)
+        .update_guarded(versions, status=TaskStatus.CANCELLED)
     )
 
 
 def requeue_tasks(*, versions: Mapping) -> GuardedUpdate:
-    """Put failed or cancelled tasks back in the queue."""
-    return Task.objects.filter(status__in=REQUEUEABLE).update_guarded(
-        versions, status=TaskStatus.QUEUED
+    """Put failed or cancelled tasks back in the queue (publish tasks: publishing's retry)."""
+    return (
+        Task.objects.filter(status__in=REQUEUEABLE)
+        .exclude(type__in=NOT_BY_HAND)
+        .update_guarded(versions, status=TaskStatus.QUEUED)
     )
 
 
