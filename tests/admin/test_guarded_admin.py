@@ -83,20 +83,20 @@ def test_stale_change_form_shows_the_conflict_and_overwrites_nothing(browser):
 
     response = browser.post(
         change_url(video),
-        video_data(video, title="mine", status=VideoStatus.READY, loaded_version=version),
+        video_data(video, title="mine", status=VideoStatus.FAILED, loaded_version=version),
     )
 
     assert response.status_code == 200
     form = response.context["adminform"].form
     assert form.field_conflicts == [
         FieldConflict("Title", database="theirs", yours="mine"),
-        FieldConflict("Status", database="Draft", yours="Ready"),
+        FieldConflict("Status", database="Draft", yours="Failed"),
     ]
     box = conflict_box(response)
     assert "theirs" in box and "mine" in box
     assert "was changed by someone else" in response.content.decode()
     assert form["title"].value() == "mine"
-    assert form["status"].value() == VideoStatus.READY
+    assert form["status"].value() == VideoStatus.FAILED
     stored = reload(video)
     assert (stored.title, stored.status, stored.state_version) == ("theirs", "draft", 1)
 

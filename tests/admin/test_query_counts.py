@@ -47,10 +47,13 @@ CHANGELIST_QUERIES = {
     "viewer": dict.fromkeys(FACTORIES, 6),
 }
 
+# Tasks, reports and receipts name their video (and a report its task) in read-only
+# columns, loaded with the row by a join.
+_ONE_QUERY = ["personas/persona", "videos/task", "safety/safetyreport", "publishing/publishreceipt"]
 CHANGE_PAGE_QUERIES = {
-    # ... the row, the row its foreign key widget names (personas have none).
-    "admin": dict.fromkeys(FACTORIES, 4) | {"personas/persona": 3},
-    "viewer": dict.fromkeys(FACTORIES, 6) | {"personas/persona": 5},
+    # ... the row, the row its foreign key widget names (none on the pages of _ONE_QUERY).
+    "admin": dict.fromkeys(FACTORIES, 4) | dict.fromkeys(_ONE_QUERY, 3),
+    "viewer": dict.fromkeys(FACTORIES, 6) | dict.fromkeys(_ONE_QUERY, 5),
 }
 
 HISTORY_PAGE_QUERIES = {

@@ -165,6 +165,27 @@ def test_the_approve_page_shows_safety_the_files_and_only_the_editors_channels(
     assert attribute(version, "value") == str(video.state_version)
 
 
+def test_the_approve_page_links_files_through_the_content_view_never_to_s3(
+    client_for, publisher, ready_video, settings
+):
+    video = ready_video()
+    response = client_for(publisher).get(approve_url(video))
+    page = html(response)
+
+    endpoint = settings.S3_PUBLIC_ENDPOINT_URL or settings.S3_ENDPOINT_URL
+    assert endpoint, "the test stack's S3 has an endpoint to look for"
+    for leak in ["X-Amz-", "x-amz-", "response-content-type", endpoint]:
+        assert leak not in response.content.decode(), leak
+    links = {attribute(a, "href") for a in select(page, "#outgoing-files td.path a")}
+    assert links == {
+        f"/admin/videos/artifact/{artifact.pk}/content/"
+        for artifact in approval.publish_set(video.pk)
+    }
+    (thumbnail,) = select(page, "img.thumbnail")
+    (artifact,) = [a for a in approval.publish_set(video.pk) if a.kind == "thumbnail"]
+    assert attribute(thumbnail, "src") == f"/admin/videos/artifact/{artifact.pk}/content/"
+
+
 def test_the_approve_page_says_why_a_video_cannot_be_approved(client_for, publisher, ready_video):
     video = ready_video()
     SafetyReportFactory(task__video=video, requires_human_review=True)

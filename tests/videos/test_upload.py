@@ -265,15 +265,6 @@ def test_editors_change_an_artifact_only_through_its_file(client_for, editor, st
     )
 
 
-def test_a_new_artifact_needs_a_well_formed_path(client_for, admin_user):
-    response = client_for(admin_user).post(
-        "/admin/videos/artifact/add/", {"kind": "thumbnail", "s3_path": "bucket/key.png"}
-    )
-
-    assert response.status_code == 200
-    assert "is not an S3 path: it must start with s3://." in response.content.decode()
-
-
 # session, user [, user permissions, group permissions], the artifact
 @pytest.mark.parametrize(("who", "queries"), [("admin_user", 3), ("editor", 5)])
 def test_upload_page_query_count_is_pinned(
