@@ -33,6 +33,16 @@ def page_context(model_admin, request, title, **context) -> dict:
 
 
 class VideoForm(VersionedModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "status" in self.fields:
+            # Offered only the corrections a person may make; others get clean_status's reason.
+            self.fields["status"].widget.choices = [
+                choice
+                for choice in self.fields["status"].choices
+                if not services.status_by_hand_problem(current=self.instance.status, new=choice[0])
+            ]
+
     def clean_status(self):
         status = self.cleaned_data.get("status")
         problem = services.status_by_hand_problem(current=self.instance.status, new=status)

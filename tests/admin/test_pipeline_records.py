@@ -220,7 +220,16 @@ def test_a_task_the_pipeline_picked_up_is_read_only(client_for, admin_user):
 
 def test_a_superuser_may_not_set_a_status_only_an_operation_reaches(client_for, admin_user):
     video = VideoFactory(status=VideoStatus.IN_REVIEW, title="before")
-    response = client_for(admin_user).post(
+    browser = client_for(admin_user)
+    offered = browser.get(change_url(video)).context["adminform"].form["status"]
+    assert [choice[0] for choice in offered.field.widget.choices] == [
+        "draft",
+        "producing",
+        "in_review",
+        "failed",
+        "archived",
+    ]
+    response = browser.post(
         change_url(video), video_data(video, title="after", status=VideoStatus.READY)
     )
     assert response.status_code == 200
