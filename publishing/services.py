@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -35,6 +36,8 @@ from publishing.channels import (
     TemporaryFailure,
 )
 from publishing.models import PublishReceipt, PublishStatus
+from safety import clearance
+from safety.models import ArtifactChange, ClearanceLapse
 from videos import storage
 from videos.models import Artifact, Task, TaskStatus, TaskType, Video, VideoStatus
 
@@ -123,9 +126,10 @@ def approve_publish(
             conflict=True,
         )
     etags = _etags(files)
+    _lapse_if_changed(video_id, etags)
     with transaction.atomic():
         video = _lock_video(video_id)
-        _check_approvable(video, video_version, chosen)
+        _check_approvable(video, video_version, chosen, etags=etags)
         if approval.fingerprint(approval.publish_set(video_id)) != artifacts_seen:
             raise PublishRefused("The video's files changed a moment ago; reload.", conflict=True)
         video.status = VideoStatus.APPROVED
@@ -187,7 +191,17 @@ def _lock_video(video_id) -> Video:
         raise PublishRefused("That video does not exist (any more).") from None
 
 
-def _check_approvable(video: Video, version_seen: int, chosen) -> None:
+def _lapse_if_changed(video_id, etags: dict) -> None:
+    """A file changed since the video was cleared (an upload, a pipeline write,
+    an object overwritten in place): the clearance lapses and nothing is approved."""
+    problem = clearance.changed_files_problem(video_id, etags=etags)
+    if problem and lapse_clearance(video_id=video_id, reason=problem, actor=_changer(video_id)):
+        raise PublishRefused(
+            f"{problem} It cannot be approved: it went back to safety review.", conflict=True
+        )
+
+
+def _check_approvable(video: Video, version_seen: int, chosen, *, etags=None) -> None:
     if video.state_version != version_seen:
         raise PublishRefused(
             f"This video changed since the page loaded (you saw version {version_seen}, it is "
@@ -199,7 +213,7 @@ def _check_approvable(video: Video, version_seen: int, chosen) -> None:
             f"This video is {video.get_status_display().lower()}, not ready to publish.",
             conflict=True,
         )
-    problem = approval.uncleared_reason(video.pk)
+    problem = clearance.clearance_problem(video.pk, etags=etags)
     if problem:
         raise PublishRefused(f"{problem} It cannot be approved.")
     published = set(
@@ -338,6 +352,7 @@ def publish_task(*, task_id, worker: str) -> str:
         reason = f"The approval is void: {void}."
         _cancel(task, receipt, reason)
         void_approval(task=task, reason=reason)
+        lapse_if_files_changed(video_id=task.video_id)
         return "void"
     except PublishFailure as failure:
         return _record_failure(task, receipt, failure, worker)
@@ -368,7 +383,7 @@ def _not_publishable(task: Task, receipt: PublishReceipt) -> str | None:
         return "The task names no video."
     if video.status not in (VideoStatus.APPROVED, VideoStatus.PUBLISHED):
         return f"Not published: the video is {video.get_status_display().lower()}, not approved."
-    problem = approval.uncleared_reason(video.pk)
+    problem = clearance.clearance_problem(video.pk, etags=_approved_etags(task.payload))
     if problem:
         return f"Not published: {problem}"
     other = PublishReceipt.objects.filter(
@@ -377,6 +392,18 @@ def _not_publishable(task: Task, receipt: PublishReceipt) -> str | None:
     if other is not None:
         return f"Not published: receipt {other.pk} already published it there."
     return None
+
+
+def _approved_etags(payload: dict) -> dict:
+    """The ETags an approval read (artifact id -> ETag), from its task's payload:
+    the clearance check compares them with the ones its moderator saw."""
+    return {
+        entry["id"]: entry["etag"]
+        for entry in payload.get("artifacts", [])
+        if isinstance(entry, dict)
+        and isinstance(entry.get("id"), str)
+        and isinstance(entry.get("etag"), str)
+    }
 
 
 def _content_changes(task: Task, current: list[Artifact]) -> str | None:
@@ -620,6 +647,98 @@ def void_changed_approvals() -> int:
     return len(voided)
 
 
+# Clearance lapses
+
+LAPSABLE = (VideoStatus.READY, VideoStatus.APPROVED)
+# Outbox rows the sweep reads at a time.
+LAPSE_BATCH = 500
+
+
+def lapse_clearance(*, video_id, reason: str, actor=None) -> bool:
+    """A reviewed file changed: send a ready or approved video back to review.
+
+    Its scheduled publishes are cancelled and their receipts failed with the
+    reason; the video goes to producing with a queued safety_check task, so
+    the pipeline checks the new files and a moderator reviews them if it asks
+    for one; the lapse is recorded (safety's ClearanceLapse) for the pages.
+    Publishes a worker is running are left to it: it checks clearance first.
+    False when the video is in no state to lapse.
+    """
+    with transaction.atomic():
+        video = queue.lock_video(video_id)
+        if video.status not in LAPSABLE:
+            return False
+        tasks = queue.lock_tasks(
+            queue.publish_tasks().filter(video=video, status=TaskStatus.QUEUED).values("pk")
+        )
+        receipts = queue.lock_receipts(
+            PublishReceipt.objects.filter(task__in=[t.pk for t in tasks]).values("pk")
+        )
+        _cancel_locked(tasks, receipts, f"The approval is void: {reason}")
+        video.status = VideoStatus.PRODUCING
+        video.save(update_fields=["status"])
+        Task.objects.create(
+            video=video,
+            type=TaskType.SAFETY_CHECK,
+            status=TaskStatus.QUEUED,
+            payload={"reason": "clearance_lapsed", "detail": reason},
+        )
+        ClearanceLapse.objects.create(video=video, reason=reason, actor=actor)
+    log.warning("Video %s went back to safety review: %s", video_id, reason)
+    return True
+
+
+def lapse_if_files_changed(*, video_id) -> bool:
+    """Lapse the clearance when a file that goes out is not what was cleared,
+    S3's ETags included (the worker, after an approval was void)."""
+    etags = {}
+    for artifact in approval.publish_set(video_id):
+        try:
+            info = storage.object_info(artifact, fresh=True)
+        except (storage.StorageUnavailable, storage.InvalidS3Path):
+            continue
+        if info is not None:
+            etags[artifact.pk] = info.etag
+    problem = clearance.changed_files_problem(video_id, etags=etags)
+    return bool(problem) and lapse_clearance(
+        video_id=video_id, reason=problem, actor=_changer(video_id)
+    )
+
+
+def lapse_changed_clearances() -> int:
+    """Drain the artifact outbox (rows the `artifacts` trigger writes for any
+    writer, the pipeline's SQL included): lapse each ready or approved video
+    whose files are no longer those cleared. One video failing is logged and
+    passed over; the live clearance check keeps refusing it meanwhile."""
+    rows = list(
+        ArtifactChange.objects.filter(processed_at__isnull=True)
+        .order_by("id")
+        .values_list("id", "video_id")[:LAPSE_BATCH]
+    )
+    videos = Video.objects.filter(pk__in={video for _, video in rows}, status__in=LAPSABLE)
+    lapsed = 0
+    for video_id in videos.values_list("pk", flat=True):
+        try:
+            problem = clearance.changed_files_problem(video_id)
+            if problem:
+                actor = _changer(video_id)
+                lapsed += lapse_clearance(video_id=video_id, reason=problem, actor=actor)
+        except Exception:  # noqa: BLE001 - one video must not stop the others
+            log.exception("Could not lapse the clearance of video %s", video_id)
+    ArtifactChange.objects.filter(pk__in=[pk for pk, _ in rows]).update(processed_at=timezone.now())
+    return lapsed
+
+
+def _changer(video_id):
+    """The person behind the video's newest file change, when an admin request made it."""
+    change = ArtifactChange.objects.filter(video_id=video_id).order_by("-id").first()
+    context = change.context if change else None
+    user_id = context.get("user") if isinstance(context, dict) else None
+    if type(user_id) is not int:
+        return None
+    return get_user_model().objects.filter(pk=user_id).first()
+
+
 def reconcile_receipts() -> int:
     """Pending receipts whose task was cancelled or failed elsewhere (a
     moderator's rejection, the tasks list) say so."""
@@ -684,7 +803,7 @@ def _retry_one(receipt_id, editor) -> None:
             raise PublishRefused(f"not a failed publish (it is {receipt.status})")
         if video is None or video.status not in (VideoStatus.APPROVED, VideoStatus.PUBLISHED):
             raise PublishRefused("its video is no longer approved")
-        problem = approval.uncleared_reason(video.pk)
+        problem = clearance.clearance_problem(video.pk)
         if problem:
             raise PublishRefused(problem)
         task.status = TaskStatus.QUEUED
