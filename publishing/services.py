@@ -70,7 +70,12 @@ class PublishRefused(Exception):
 
 
 class ApprovalVoid(Exception):
-    """The video or its files changed since the approval."""
+    """The video or its files changed since the approval. `files`: a file
+    that goes out changed, so the safety clearance lapses too."""
+
+    def __init__(self, message: str, *, files: bool = False):
+        super().__init__(message)
+        self.files = files
 
 
 @dataclass
@@ -352,7 +357,8 @@ def publish_task(*, task_id, worker: str) -> str:
         reason = f"The approval is void: {void}."
         _cancel(task, receipt, reason)
         void_approval(task=task, reason=reason)
-        lapse_if_files_changed(video_id=task.video_id)
+        if void.files:
+            lapse_after_approval(video_id=task.video_id, change=str(void))
         return "void"
     except PublishFailure as failure:
         return _record_failure(task, receipt, failure, worker)
@@ -406,6 +412,9 @@ def _approved_etags(payload: dict) -> dict:
     }
 
 
+FILES_CHANGED = "its files changed"
+
+
 def _content_changes(task: Task, current: list[Artifact]) -> str | None:
     """What changed in the video since its approval, read from the database."""
     payload = task.payload or {}
@@ -416,7 +425,7 @@ def _content_changes(task: Task, current: list[Artifact]) -> str | None:
         return "its persona changed"
     approved = {(a.get("id"), a.get("s3_path")) for a in payload.get("artifacts", [])}
     if approved != {(str(a.pk), a.s3_path) for a in current}:
-        return "its files changed"
+        return FILES_CHANGED
     return None
 
 
@@ -424,16 +433,16 @@ def _manifest(task: Task, receipt: PublishReceipt) -> Manifest:
     current = approval.publish_set(task.video_id)
     changed = _content_changes(task, current)
     if changed:
-        raise ApprovalVoid(changed)
+        raise ApprovalVoid(changed, files=changed == FILES_CHANGED)
     approved = {a.get("id"): a.get("etag") for a in task.payload["artifacts"]}
     files = []
     try:
         for artifact in current:
             info = storage.object_info(artifact, fresh=True)
             if info is None:
-                raise ApprovalVoid(f"the {artifact.kind} file is missing in S3")
+                raise ApprovalVoid(f"the {artifact.kind} file is missing in S3", files=True)
             if info.etag != approved[str(artifact.pk)]:
-                raise ApprovalVoid(f"the {artifact.kind} file was replaced in S3")
+                raise ApprovalVoid(f"the {artifact.kind} file was replaced in S3", files=True)
             url = storage.presigned_url(artifact, for_browser=True)
             files.append(
                 ManifestArtifact(
@@ -688,21 +697,11 @@ def lapse_clearance(*, video_id, reason: str, actor=None) -> bool:
     return True
 
 
-def lapse_if_files_changed(*, video_id) -> bool:
-    """Lapse the clearance when a file that goes out is not what was cleared,
-    S3's ETags included (the worker, after an approval was void)."""
-    etags = {}
-    for artifact in approval.publish_set(video_id):
-        try:
-            info = storage.object_info(artifact, fresh=True)
-        except (storage.StorageUnavailable, storage.InvalidS3Path):
-            continue
-        if info is not None:
-            etags[artifact.pk] = info.etag
-    problem = clearance.changed_files_problem(video_id, etags=etags)
-    return bool(problem) and lapse_clearance(
-        video_id=video_id, reason=problem, actor=_changer(video_id)
-    )
+def lapse_after_approval(*, video_id, change: str) -> bool:
+    """A file changed after the video was cleared and approved (the worker found
+    it): whatever cleared the video judged another file, so its clearance lapses."""
+    reason = f"After the video was cleared and approved, {change}. {clearance.NEEDS_REVIEW}"
+    return lapse_clearance(video_id=video_id, reason=reason, actor=_changer(video_id))
 
 
 def lapse_changed_clearances() -> int:
@@ -730,8 +729,13 @@ def lapse_changed_clearances() -> int:
 
 
 def _changer(video_id):
-    """The person behind the video's newest file change, when an admin request made it."""
-    change = ArtifactChange.objects.filter(video_id=video_id).order_by("-id").first()
+    """The person behind the video's newest file change since it was cleared,
+    when an admin request made it (the trigger keeps the request's context)."""
+    changes = ArtifactChange.objects.filter(video_id=video_id)
+    since = clearance.cleared_at(video_id)
+    if since is not None:
+        changes = changes.filter(changed_at__gt=since)
+    change = changes.order_by("-id").first()
     context = change.context if change else None
     user_id = context.get("user") if isinstance(context, dict) else None
     if type(user_id) is not int:

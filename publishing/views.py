@@ -86,6 +86,7 @@ def _page(request, model_admin, video_id, *, error=None, status=200, form=None):
     )
     configured = channels.configured().values()
     reports = approval.safety_summary(video.pk)
+    blocker = _blocker(video, files)
     form = form or {}
     context = {
         **model_admin.admin_site.each_context(request),
@@ -95,9 +96,10 @@ def _page(request, model_admin, video_id, *, error=None, status=200, form=None):
         "files": _outgoing(files),
         "fingerprint": approval.fingerprint(files),
         "reports": reports,
-        "blocker": _blocker(video, files),
+        "blocker": blocker,
         # Why the video last went back to safety review, for the blocker to explain.
-        "lapse": ClearanceLapse.objects.filter(video=video).select_related("actor").first(),
+        "lapse": blocker
+        and ClearanceLapse.objects.filter(video=video).select_related("actor").first(),
         "channels": [
             {
                 "channel": channel,

@@ -232,6 +232,12 @@ def changed_files_problem(video_id, *, etags: dict | None = None) -> str | None:
     return _files_problem(video_id, basis, etags) if basis else None
 
 
+def cleared_at(video_id) -> datetime | None:
+    """When the newest event that cleared the video happened, if one did."""
+    basis = _basis(video_id, _reports(video_id))
+    return basis.at if basis else None
+
+
 def _reports(video_id) -> list[tuple]:
     return list(
         SafetyReport.objects.filter(task__video_id=video_id).values_list(
