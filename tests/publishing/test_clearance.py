@@ -239,3 +239,12 @@ def test_a_retry_of_a_failed_publish_is_refused_once_the_files_changed(
     outcome = services.retry_publish(receipt_ids=[receipt.pk], editor=publisher)
     assert outcome.done == []
     assert "The render changed after moderator mod" in outcome.refused[receipt.pk]
+
+
+def test_the_videos_timeline_says_why_its_clearance_lapsed(client_for, cleared_video, roles):
+    video = cleared_video()
+    services.lapse_clearance(video_id=video.pk, reason="The render changed after review.")
+    admin = UserFactory(username="boss", is_superuser=True)
+    response = client_for(admin).get(f"/admin/videos/video/{video.pk}/timeline/")
+    lapses = text(select_one(html(response), "#clearance-lapses"))
+    assert "The render changed after review." in lapses
