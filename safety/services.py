@@ -300,6 +300,10 @@ def _files_seen(video_id, kind: str, files_fingerprint: str | None) -> dict | No
     row lock (it asks S3). None for a report without a video."""
     if video_id is None:
         return None
+    if files_fingerprint == "":
+        raise ReviewRefused(
+            "The decision did not say which files you saw; reload the page and decide again."
+        )
     if files_fingerprint is not None and files_fingerprint != clearance.fingerprint(
         clearance.video_files(video_id)
     ):

@@ -281,3 +281,35 @@ def test_a_pipeline_cleared_video_is_cleared_for_the_files_it_had_when_the_repor
 def test_a_video_no_report_cleared_is_not_cleared():
     video = VideoFactory(status=VideoStatus.READY)
     assert clearance.clearance_problem(video.pk) == "No safety report clears this video's files."
+
+
+def test_a_decision_post_that_names_no_files_is_refused_and_not_recorded(
+    client_for, moderator, video_in_review
+):
+    video, report = video_in_review
+    services.claim(report_id=report.pk, moderator=moderator)
+    response = client_for(moderator).post(
+        endpoint_url(report, "decide"), {"decision": "approve", "reason_approve": "no_violation"}
+    )
+    assert response.status_code == 400
+    assert "did not say which files you saw" in text(select_one(html(response), "#review-error"))
+    assert not ReviewAction.objects.filter(report=report, kind__in=ReviewAction.DECISIONS).exists()
+
+
+def test_each_bulk_approval_records_the_files_its_video_had(moderator, s3_media):
+    reports = []
+    for n in range(2):
+        video = VideoFactory(status=VideoStatus.IN_REVIEW)
+        ArtifactFactory(
+            video=video, kind=ArtifactKind.RENDER, s3_path=s3_media(f"r{n}.webm", b"r%d" % n)
+        )
+        reports.append(PendingReportFactory(task__video=video, score=0.05))
+    result = services.bulk_approve(
+        report_ids=[r.pk for r in reports], moderator=moderator, reason_code="no_violation"
+    )
+    assert sorted(result.decided, key=str) == sorted((r.pk for r in reports), key=str)
+    for report in reports:
+        action = ReviewAction.objects.get(report=report, kind=ActionKind.APPROVE)
+        (entry,) = action.files_seen["files"]
+        render = Artifact.objects.get(video=report.task.video_id)
+        assert (entry["id"], entry["etag"]) == (str(render.pk), etag_of(render.s3_path))
