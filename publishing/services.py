@@ -10,9 +10,11 @@ locks come from publishing/queue.py, in its order.
 
 The video's path: ready → approved (approval) → published (the first channel
 that succeeds). An approval is void, and the video back to ready, when its
-title, persona or files change before publishing, or when every channel of it
-is cancelled without one having published. A published video retracted from
-every channel is ready again.
+title or persona change before publishing, or when every channel of it is
+cancelled without one having published. A published video retracted from
+every channel is ready again. When a file that goes out is not the one its
+safety clearance judged (safety.clearance), the clearance lapses
+(`lapse_clearance`): approvals are void and the video goes back to review.
 """
 
 import logging

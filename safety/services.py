@@ -251,7 +251,8 @@ def decide(
     The decision records what it judged (`files_seen`, safety.clearance's
     snapshot): `files_fingerprint` is what the review page showed, refused
     when the video's files changed since; an approval whose files S3 did not
-    confirm is refused. Rejecting and escalating never wait on S3.
+    confirm is refused; a rejection or escalation is recorded whatever S3
+    answers, noting the files it could not confirm.
     """
     _require(moderator, REVIEW_PERMISSION)
     _validate(kind, reason_code, note)
