@@ -10,9 +10,11 @@ locks come from publishing/queue.py, in its order.
 
 The video's path: ready → approved (approval) → published (the first channel
 that succeeds). An approval is void, and the video back to ready, when its
-title, persona or files change before publishing, or when every channel of it
-is cancelled without one having published. A published video retracted from
-every channel is ready again.
+title or persona change before publishing, or when every channel of it is
+cancelled without one having published. A published video retracted from
+every channel is ready again. When a file that goes out is not the one its
+safety clearance judged (safety.clearance), the clearance lapses
+(`lapse_clearance`): approvals are void and the video goes back to review.
 """
 
 import logging
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -35,6 +38,8 @@ from publishing.channels import (
     TemporaryFailure,
 )
 from publishing.models import PublishReceipt, PublishStatus
+from safety import clearance
+from safety.models import ArtifactChange, ClearanceLapse
 from videos import storage
 from videos.models import Artifact, Task, TaskStatus, TaskType, Video, VideoStatus
 
@@ -67,7 +72,12 @@ class PublishRefused(Exception):
 
 
 class ApprovalVoid(Exception):
-    """The video or its files changed since the approval."""
+    """The video or its files changed since the approval. `files`: a file
+    that goes out changed, so the safety clearance lapses too."""
+
+    def __init__(self, message: str, *, files: bool = False):
+        super().__init__(message)
+        self.files = files
 
 
 @dataclass
@@ -123,9 +133,10 @@ def approve_publish(
             conflict=True,
         )
     etags = _etags(files)
+    _lapse_if_changed(video_id, etags)
     with transaction.atomic():
         video = _lock_video(video_id)
-        _check_approvable(video, video_version, chosen)
+        _check_approvable(video, video_version, chosen, etags=etags)
         if approval.fingerprint(approval.publish_set(video_id)) != artifacts_seen:
             raise PublishRefused("The video's files changed a moment ago; reload.", conflict=True)
         video.status = VideoStatus.APPROVED
@@ -187,7 +198,17 @@ def _lock_video(video_id) -> Video:
         raise PublishRefused("That video does not exist (any more).") from None
 
 
-def _check_approvable(video: Video, version_seen: int, chosen) -> None:
+def _lapse_if_changed(video_id, etags: dict) -> None:
+    """A file changed since the video was cleared (an upload, a pipeline write,
+    an object overwritten in place): the clearance lapses and nothing is approved."""
+    problem = clearance.changed_files_problem(video_id, etags=etags)
+    if problem and lapse_clearance(video_id=video_id, reason=problem, actor=_changer(video_id)):
+        raise PublishRefused(
+            f"{problem} It cannot be approved: it went back to safety review.", conflict=True
+        )
+
+
+def _check_approvable(video: Video, version_seen: int, chosen, *, etags=None) -> None:
     if video.state_version != version_seen:
         raise PublishRefused(
             f"This video changed since the page loaded (you saw version {version_seen}, it is "
@@ -199,7 +220,7 @@ def _check_approvable(video: Video, version_seen: int, chosen) -> None:
             f"This video is {video.get_status_display().lower()}, not ready to publish.",
             conflict=True,
         )
-    problem = approval.uncleared_reason(video.pk)
+    problem = clearance.clearance_problem(video.pk, etags=etags)
     if problem:
         raise PublishRefused(f"{problem} It cannot be approved.")
     published = set(
@@ -338,6 +359,8 @@ def publish_task(*, task_id, worker: str) -> str:
         reason = f"The approval is void: {void}."
         _cancel(task, receipt, reason)
         void_approval(task=task, reason=reason)
+        if void.files:
+            lapse_after_approval(video_id=task.video_id, change=str(void))
         return "void"
     except PublishFailure as failure:
         return _record_failure(task, receipt, failure, worker)
@@ -368,7 +391,7 @@ def _not_publishable(task: Task, receipt: PublishReceipt) -> str | None:
         return "The task names no video."
     if video.status not in (VideoStatus.APPROVED, VideoStatus.PUBLISHED):
         return f"Not published: the video is {video.get_status_display().lower()}, not approved."
-    problem = approval.uncleared_reason(video.pk)
+    problem = clearance.clearance_problem(video.pk, etags=_approved_etags(task.payload))
     if problem:
         return f"Not published: {problem}"
     other = PublishReceipt.objects.filter(
@@ -377,6 +400,21 @@ def _not_publishable(task: Task, receipt: PublishReceipt) -> str | None:
     if other is not None:
         return f"Not published: receipt {other.pk} already published it there."
     return None
+
+
+def _approved_etags(payload: dict) -> dict:
+    """The ETags an approval read (artifact id -> ETag), from its task's payload:
+    the clearance check compares them with the ones its moderator saw."""
+    return {
+        entry["id"]: entry["etag"]
+        for entry in payload.get("artifacts", [])
+        if isinstance(entry, dict)
+        and isinstance(entry.get("id"), str)
+        and isinstance(entry.get("etag"), str)
+    }
+
+
+FILES_CHANGED = "its files changed"
 
 
 def _content_changes(task: Task, current: list[Artifact]) -> str | None:
@@ -389,7 +427,7 @@ def _content_changes(task: Task, current: list[Artifact]) -> str | None:
         return "its persona changed"
     approved = {(a.get("id"), a.get("s3_path")) for a in payload.get("artifacts", [])}
     if approved != {(str(a.pk), a.s3_path) for a in current}:
-        return "its files changed"
+        return FILES_CHANGED
     return None
 
 
@@ -397,16 +435,16 @@ def _manifest(task: Task, receipt: PublishReceipt) -> Manifest:
     current = approval.publish_set(task.video_id)
     changed = _content_changes(task, current)
     if changed:
-        raise ApprovalVoid(changed)
+        raise ApprovalVoid(changed, files=changed == FILES_CHANGED)
     approved = {a.get("id"): a.get("etag") for a in task.payload["artifacts"]}
     files = []
     try:
         for artifact in current:
             info = storage.object_info(artifact, fresh=True)
             if info is None:
-                raise ApprovalVoid(f"the {artifact.kind} file is missing in S3")
+                raise ApprovalVoid(f"the {artifact.kind} file is missing in S3", files=True)
             if info.etag != approved[str(artifact.pk)]:
-                raise ApprovalVoid(f"the {artifact.kind} file was replaced in S3")
+                raise ApprovalVoid(f"the {artifact.kind} file was replaced in S3", files=True)
             url = storage.presigned_url(artifact, for_browser=True)
             files.append(
                 ManifestArtifact(
@@ -620,6 +658,93 @@ def void_changed_approvals() -> int:
     return len(voided)
 
 
+# Clearance lapses
+
+LAPSABLE = (VideoStatus.READY, VideoStatus.APPROVED)
+# Outbox rows the sweep reads at a time.
+LAPSE_BATCH = 500
+
+
+def lapse_clearance(*, video_id, reason: str, actor=None) -> bool:
+    """A reviewed file changed: send a ready or approved video back to review.
+
+    Its scheduled publishes are cancelled and their receipts failed with the
+    reason; the video goes to producing with a queued safety_check task, so
+    the pipeline checks the new files and a moderator reviews them if it asks
+    for one; the lapse is recorded (safety's ClearanceLapse) for the pages.
+    Publishes a worker is running are left to it: it checks clearance first.
+    False when the video is in no state to lapse.
+    """
+    with transaction.atomic():
+        video = queue.lock_video(video_id)
+        if video.status not in LAPSABLE:
+            return False
+        tasks = queue.lock_tasks(
+            queue.publish_tasks().filter(video=video, status=TaskStatus.QUEUED).values("pk")
+        )
+        receipts = queue.lock_receipts(
+            PublishReceipt.objects.filter(task__in=[t.pk for t in tasks]).values("pk")
+        )
+        _cancel_locked(tasks, receipts, f"The approval is void: {reason}")
+        video.status = VideoStatus.PRODUCING
+        video.save(update_fields=["status"])
+        Task.objects.create(
+            video=video,
+            type=TaskType.SAFETY_CHECK,
+            status=TaskStatus.QUEUED,
+            payload={"reason": "clearance_lapsed", "detail": reason},
+        )
+        ClearanceLapse.objects.create(video=video, reason=reason, actor=actor)
+    log.warning("Video %s went back to safety review: %s", video_id, reason)
+    return True
+
+
+def lapse_after_approval(*, video_id, change: str) -> bool:
+    """A file changed after the video was cleared and approved (the worker found
+    it): whatever cleared the video judged another file, so its clearance lapses."""
+    reason = f"After the video was cleared and approved, {change}. {clearance.NEEDS_REVIEW}"
+    return lapse_clearance(video_id=video_id, reason=reason, actor=_changer(video_id))
+
+
+def lapse_changed_clearances() -> int:
+    """Drain the artifact outbox (rows the `artifacts` trigger writes for any
+    writer, the pipeline's SQL included): lapse each ready or approved video
+    whose files are no longer those cleared. One video failing is logged and
+    passed over; the live clearance check keeps refusing it meanwhile."""
+    rows = list(
+        ArtifactChange.objects.filter(processed_at__isnull=True)
+        .order_by("id")
+        .values_list("id", "video_id")[:LAPSE_BATCH]
+    )
+    videos = Video.objects.filter(pk__in={video for _, video in rows}, status__in=LAPSABLE)
+    lapsed = 0
+    for video_id in videos.values_list("pk", flat=True):
+        try:
+            problem = clearance.changed_files_problem(video_id)
+            if problem:
+                actor = _changer(video_id)
+                lapsed += lapse_clearance(video_id=video_id, reason=problem, actor=actor)
+        except Exception:  # noqa: BLE001 - one video must not stop the others
+            log.exception("Could not lapse the clearance of video %s", video_id)
+    ArtifactChange.objects.filter(pk__in=[pk for pk, _ in rows]).update(processed_at=timezone.now())
+    return lapsed
+
+
+def _changer(video_id):
+    """The person behind the video's newest file change since it was cleared,
+    when an admin request made it (the trigger keeps the request's context)."""
+    changes = ArtifactChange.objects.filter(video_id=video_id)
+    since = clearance.cleared_at(video_id)
+    if since is not None:
+        changes = changes.filter(changed_at__gt=since)
+    change = changes.order_by("-id").first()
+    context = change.context if change else None
+    user_id = context.get("user") if isinstance(context, dict) else None
+    if type(user_id) is not int:
+        return None
+    return get_user_model().objects.filter(pk=user_id).first()
+
+
 def reconcile_receipts() -> int:
     """Pending receipts whose task was cancelled or failed elsewhere (a
     moderator's rejection, the tasks list) say so."""
@@ -684,7 +809,7 @@ def _retry_one(receipt_id, editor) -> None:
             raise PublishRefused(f"not a failed publish (it is {receipt.status})")
         if video is None or video.status not in (VideoStatus.APPROVED, VideoStatus.PUBLISHED):
             raise PublishRefused("its video is no longer approved")
-        problem = approval.uncleared_reason(video.pk)
+        problem = clearance.clearance_problem(video.pk)
         if problem:
             raise PublishRefused(problem)
         task.status = TaskStatus.QUEUED

@@ -19,6 +19,7 @@ from django.utils.text import get_text_list
 
 from publishing import approval, channels, services
 from publishing.models import PublishReceipt, PublishStatus
+from safety.models import ClearanceLapse
 from videos import storage
 from videos.models import Artifact, Video, VideoStatus
 
@@ -60,12 +61,10 @@ def _outgoing(files) -> list[OutgoingFile]:
     return shown
 
 
-def _blocker(video: Video, files, reports) -> str | None:
+def _blocker(video: Video, files) -> str | None:
     if video.status != VideoStatus.READY:
         return f"This video is {video.get_status_display().lower()}, not ready to publish."
-    problem = approval.verdict_problem(
-        (item.report.requires_human_review, item.report.review_status) for item in reports
-    )
+    problem = approval.uncleared_reason(video.pk)
     if problem:
         return f"{problem} It cannot be approved."
     if not any(a.kind == approval.REQUIRED_KIND for a in files):
@@ -92,6 +91,7 @@ def _page(request, model_admin, video_id, *, error=None, status=200, form=None):
     )
     configured = channels.configured().values()
     reports = approval.safety_summary(video.pk)
+    blocker = _blocker(video, files)
     form = form or {}
     context = {
         **model_admin.admin_site.each_context(request),
@@ -101,7 +101,10 @@ def _page(request, model_admin, video_id, *, error=None, status=200, form=None):
         "files": _outgoing(files),
         "fingerprint": approval.fingerprint(files),
         "reports": reports,
-        "blocker": _blocker(video, files, reports),
+        "blocker": blocker,
+        # Why the video last went back to safety review, for the blocker to explain.
+        "lapse": blocker
+        and ClearanceLapse.objects.filter(video=video).select_related("actor").first(),
         "channels": [
             {
                 "channel": channel,

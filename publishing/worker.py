@@ -99,3 +99,4 @@ class Worker:
         self._last_sweep = time.monotonic()
         services.void_changed_approvals()
         services.reconcile_receipts()
+        services.lapse_changed_clearances()

@@ -136,6 +136,10 @@ class ReviewAction(models.Model):
     note = models.TextField(blank=True, default="")
     score_seen = models.FloatField(null=True, blank=True)
     video_version_seen = models.IntegerField(null=True, blank=True)
+    # What a decision judged: each artifact of the video (id, kind, path, S3
+    # ETag) and the video's version, as safety.clearance.snapshot writes it.
+    # Null on claims and on decisions recorded before files were bound.
+    files_seen = models.JSONField(null=True, blank=True, editable=False)
     previous_holder = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -174,3 +178,57 @@ class ReviewQueueItem(SafetyReport):
         verbose_name = "report to review"
         verbose_name_plural = "reports to review"
         default_permissions = ()
+
+
+class ClearanceLapse(models.Model):
+    """A video's safety clearance lapsed because a reviewed file changed: why,
+    when, and who acted if a person did. Pages show the newest one."""
+
+    video = models.ForeignKey(
+        "videos.Video", models.PROTECT, related_name="+", db_column="video_id", db_index=False
+    )
+    reason = models.TextField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_default=models.functions.Now())
+
+    class Meta:
+        db_table = "safety_clearance_lapses"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["video", "-created_at"], name="clearance_lapses_video_idx")]
+
+    def __str__(self):
+        return f"Clearance of {self.video_id} lapsed at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ArtifactChange(models.Model):
+    """The outbox of artifact writes, filled by a trigger on `artifacts` so that
+    the pipeline's plain SQL is caught without our code running.
+
+    One row per statement and video. `changed_at` is the database clock at the
+    write; the clearance check reads updates and deletes from here (an insert
+    has its row's created_at), and the publish worker's sweep lapses the
+    clearance of ready and approved videos whose files no longer match.
+    """
+
+    video_id = models.UUIDField()
+    operation = models.TextField()  # INSERT, UPDATE or DELETE
+    changed_at = models.DateTimeField(db_default=models.Func(function="clock_timestamp"))
+    # The pghistory context of the write (the admin user and URL), when there was one.
+    context = models.JSONField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "safety_artifact_changes"
+        indexes = [
+            models.Index(fields=["video_id", "changed_at"], name="artifact_changes_video_idx"),
+            models.Index(
+                fields=["id"],
+                name="artifact_changes_pending_idx",
+                condition=models.Q(processed_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.operation} of {self.video_id}'s artifacts at {self.changed_at}"

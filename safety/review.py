@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
+from safety.clearance import read_snapshot
 from safety.issues import KNOWN_KEYS
 from safety.models import ActionKind, ReviewAction, SafetyReport
 from videos.models import Artifact, ArtifactKind
@@ -75,11 +76,16 @@ def report_for_review(report_id) -> SafetyReport:
 
 
 def review_log(report: SafetyReport) -> list[ReviewAction]:
-    return list(
+    """The report's actions, oldest first; each decision's `seen` is what it
+    judged (files, ETags, the video's version), read defensively."""
+    actions = list(
         report.review_actions.select_related("actor", "previous_holder").order_by(
             "created_at", "id"
         )
     )
+    for action in actions:
+        action.seen = read_snapshot(action.files_seen)
+    return actions
 
 
 class MediaByKind(dict):

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from contentops.locking import VersionConflict
+from safety import clearance
 from safety.models import ActionKind, ReviewAction, ReviewStatus, SafetyReport
 from safety.queue import QUEUE_ORDER, pending_reports, unclaimed
 from videos.models import Task, TaskStatus, TaskType, Video, VideoStatus
@@ -237,6 +238,7 @@ def decide(
     reason_code: str,
     note: str = "",
     video_version_seen: int | None = None,
+    files_fingerprint: str | None = None,
     take_over_held: bool = True,
 ) -> ReviewAction:
     """Approve, reject or escalate a report; the first final decision wins.
@@ -245,15 +247,24 @@ def decide(
     decide a report someone else holds (the takeover is logged first), and
     only a lead decides an escalated report. The video follows the verdicts
     of all its reports (see `settle_video`).
+
+    The decision records what it judged (`files_seen`, safety.clearance's
+    snapshot): `files_fingerprint` is what the review page showed, refused
+    when the video's files changed since; an approval whose files S3 did not
+    confirm is refused; a rejection or escalation is recorded whatever S3
+    answers, noting the files it could not confirm.
     """
     _require(moderator, REVIEW_PERMISSION)
     _validate(kind, reason_code, note)
     now = timezone.now()
+    video_id = SafetyReport.objects.filter(pk=report_id).values_list("task__video_id").first()
+    seen = _files_seen(video_id[0] if video_id else None, kind, files_fingerprint)
     try:
         with transaction.atomic():
             report = _lock(report_id)
             _refuse_if_decided(report)
             _check_may_decide(report, moderator, kind, now, take_over_held)
+            _check_files_unchanged(report, seen)
             action = _log(
                 report,
                 moderator,
@@ -261,6 +272,7 @@ def decide(
                 reason_code=reason_code,
                 note=note.strip(),
                 video_version_seen=video_version_seen,
+                files_seen=seen,
             )
             report.review_status = OUTCOME_STATUS[kind]
             report.claimed_by = None
@@ -276,6 +288,47 @@ def decide(
             conflict=True,
         ) from None
     return action
+
+
+FILES_CHANGED = (
+    "The video's files changed since the page loaded; reload and review them again. "
+    "Your decision was not recorded."
+)
+
+
+def _files_seen(video_id, kind: str, files_fingerprint: str | None) -> dict | None:
+    """The snapshot of the video's files a decision records, read before any
+    row lock (it asks S3). None for a report without a video."""
+    if video_id is None:
+        return None
+    if files_fingerprint == "":
+        raise ReviewRefused(
+            "The decision did not say which files you saw; reload the page and decide again."
+        )
+    if files_fingerprint is not None and files_fingerprint != clearance.fingerprint(
+        clearance.video_files(video_id)
+    ):
+        raise ReviewRefused(FILES_CHANGED, conflict=True)
+    seen = clearance.snapshot(video_id)
+    if kind == ActionKind.APPROVE:
+        problem = clearance.unconfirmed_problem(seen)
+        if problem:
+            raise ReviewRefused(problem)
+    return seen
+
+
+def _check_files_unchanged(report: SafetyReport, seen: dict | None) -> None:
+    """Under the report's lock: the files are still those the snapshot names,
+    and the snapshot records the video's version as it is decided."""
+    if seen is None:
+        return
+    video_id = report.task.video_id
+    files = clearance.video_files(video_id)
+    if clearance.fingerprint(files) != clearance.snapshot_fingerprint(seen):
+        raise ReviewRefused(FILES_CHANGED, conflict=True)
+    seen["video_version"] = (
+        Video.objects.filter(pk=video_id).values_list("state_version", flat=True).first()
+    )
 
 
 def _check_may_decide(report, moderator, kind, now, take_over_held=True) -> None:

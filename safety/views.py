@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from safety import review, services
+from safety import clearance, review, services
 from safety.highlight import highlight
 from safety.models import ActionKind, ReviewStatus, SafetyReport
 from safety.queue import describe_wait, sla_level
@@ -98,6 +98,10 @@ def review_page(request, model_admin, report_id, *, error=None, status=200):
         "tone_profile": _readable(video.persona.tone_profile if video and video.persona else None),
         "issue_lines": lines,
         "artifacts": artifacts,
+        # What the decision form says it judged: decide refuses if the files changed.
+        "files_fingerprint": clearance.fingerprint(
+            preview.artifact for previews in artifacts.values() for preview in previews
+        ),
         "script": _script_preview(artifacts, lines),
         "log": review.review_log(report),
         "earlier": review.earlier_reports(report),
@@ -200,6 +204,7 @@ def decide(request, model_admin, report_id):
             reason_code=request.POST.get(f"reason_{kind}", request.POST.get("reason", "")),
             note=request.POST.get("note", ""),
             video_version_seen=int(version) if version.isdigit() else None,
+            files_fingerprint=request.POST.get("files_seen", ""),
         )
     except services.ReviewRefused as refusal:
         return _refused(request, model_admin, report_id, refusal)

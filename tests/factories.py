@@ -110,3 +110,12 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.groups.set(Group.objects.filter(name__in=names))
         if create:
             self.save()
+
+
+def clear_for_publishing(video, *, at=None):
+    """A pipeline safety report written after the video's files (now, or `at`):
+    it clears them as they are (safety.clearance). Make the files first."""
+    report = SafetyReportFactory(task__video=video, requires_human_review=False, score=0.1)
+    if at is not None:
+        SafetyReport.objects.filter(pk=report.pk).update(created_at=at)
+    return video

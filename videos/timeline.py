@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from contentops.history_view import event_rows
 from publishing.models import PublishReceipt
-from safety.models import ActionKind, ReviewAction, SafetyReport
+from safety.models import ActionKind, ClearanceLapse, ReviewAction, SafetyReport
 from videos.models import Artifact, Task, TaskStatus, VideoStatus
 from videos.previews import Previews, preview_artifacts
 
@@ -70,6 +70,8 @@ class Timeline:
     artifacts: Previews | None  # None: the user may not see them
     reports: list[SafetyReport] | None
     receipts: list[PublishReceipt] | None
+    # When and why the video's safety clearance lapsed (a reviewed file changed).
+    lapses: list[ClearanceLapse] | None = None
 
 
 def video_timeline(video, *, user) -> Timeline:
@@ -100,6 +102,15 @@ def video_timeline(video, *, user) -> Timeline:
         receipts=(
             list(PublishReceipt.objects.filter(video=video).order_by("timestamp", "pk"))
             if may("publishing.view_publishreceipt")
+            else None
+        ),
+        lapses=(
+            list(
+                ClearanceLapse.objects.filter(video=video)
+                .select_related("actor")
+                .order_by("created_at", "id")
+            )
+            if may("safety.view_safetyreport")
             else None
         ),
     )

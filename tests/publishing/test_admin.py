@@ -18,6 +18,7 @@ from tests.factories import (
     TaskFactory,
     UserFactory,
     VideoFactory,
+    clear_for_publishing,
 )
 from tests.publishing.conftest import approve
 from tests.safety.pages import attribute, html, select, select_one, text
@@ -283,7 +284,7 @@ def test_a_channel_the_editor_may_not_publish_to_is_refused_with_403(
 def test_publish_failures_lists_failed_publishes_and_retries_them(
     client_for, publisher, local_channels
 ):
-    video = VideoFactory(status=VideoStatus.APPROVED)
+    video = clear_for_publishing(VideoFactory(status=VideoStatus.APPROVED))
     failed = failed_publish(video, error="youtube answered 422: video too long")
     PublishReceiptFactory(video=video, channel="tiktok", status=PublishStatus.PENDING)
     browser = client_for(publisher)
@@ -390,8 +391,10 @@ def test_approve_page_query_count(
         SafetyReportFactory(task__video=video, requires_human_review=True, review_status="approved")
     browser = client_for(publisher)
     # session, user, user permissions, group permissions, the video and persona, its files,
-    # its published channels, its reports, their decisions with moderators
-    with django_assert_num_queries(9):
+    # its published channels, its reports, their decisions with moderators; the
+    # clearance check: the verdicts, the newest approval, the files that would go
+    # out, the outbox's file changes since the pipeline's report
+    with django_assert_num_queries(13):
         response = browser.get(approve_url(video))
     assert len(response.context["reports"]) == rows + 1
 

@@ -84,7 +84,7 @@ def test_the_payload_names_each_published_file_with_its_s3_etag(publisher, ready
 
 
 def test_only_the_newest_file_of_each_kind_goes_out(publisher, ready_video, files, s3_media):
-    from tests.factories import ArtifactFactory
+    from tests.factories import ArtifactFactory, clear_for_publishing
 
     video = ready_video()
     newer = ArtifactFactory(
@@ -93,6 +93,7 @@ def test_only_the_newest_file_of_each_kind_goes_out(publisher, ready_video, file
         s3_path=s3_media("script-v2.txt", b"v2"),
         created_at=timezone.now() + timedelta(seconds=1),
     )
+    clear_for_publishing(video, at=timezone.now() + timedelta(seconds=2))
     (receipt,) = approve(video, publisher)
     scripts = [a for a in receipt.task.payload["artifacts"] if a["kind"] == "script"]
     assert scripts == [

@@ -18,8 +18,8 @@ from publishing import services
 from publishing.models import PublishReceipt, PublishStatus
 from publishing.worker import Worker
 from safety import services as safety_services
-from safety.models import ReviewStatus, SafetyReport
-from tests.factories import SafetyReportFactory, UserFactory
+from safety.models import ClearanceLapse, ReviewStatus, SafetyReport
+from tests.factories import SafetyReportFactory, UserFactory, clear_for_publishing
 from tests.publishing.conftest import approve, grant_channels
 from tests.publishing.webhook_server import Answer
 from videos.models import Artifact, ArtifactKind, Task, TaskStatus, VideoStatus
@@ -170,7 +170,9 @@ def test_changed_files_void_the_approval_and_send_the_video_back_to_ready(
     run_worker()
 
     assert manifests(channel_root) == {} and manifests(channel_root, "tiktok") == {}
-    assert reload(video).status == VideoStatus.READY
+    # The files its safety report cleared changed: the video went back to review.
+    assert reload(video).status == VideoStatus.PRODUCING
+    assert ClearanceLapse.objects.filter(video=video).exists()
     for receipt in receipts:
         receipt = reload(receipt)
         assert receipt.status == PublishStatus.FAILED
@@ -184,6 +186,7 @@ def test_a_file_overwritten_in_place_in_s3_voids_the_approval_at_publish_time(
     path = s3_media("render-in-place.webm", RENDER_WEBM.read_bytes())
     video = ready_video(kinds=[ArtifactKind.THUMBNAIL])
     Artifact.objects.create(video=video, kind=ArtifactKind.RENDER, s3_path=path)
+    clear_for_publishing(video)
     (receipt,) = approve(video, publisher)
     key = path.split("/", 3)[3]
     default_storage.delete(key)
@@ -193,7 +196,10 @@ def test_a_file_overwritten_in_place_in_s3_voids_the_approval_at_publish_time(
 
     assert manifests(channel_root) == {}
     assert "the render file was replaced in S3" in reload(receipt).error
-    assert reload(video).status == VideoStatus.READY
+    # The render that was cleared is not the one in S3 now: back to review.
+    assert reload(video).status == VideoStatus.PRODUCING
+    (lapse,) = ClearanceLapse.objects.filter(video=video)
+    assert "the render file was replaced in S3" in lapse.reason
 
 
 def test_a_title_edited_after_approval_voids_it(publisher, ready_video, channel_root):

@@ -317,13 +317,14 @@ def reviewed(moderator, colleague, s3_media):
     ArtifactFactory(
         video=video, kind=ArtifactKind.RENDER, s3_path=s3_media("render.webm", RENDER_BYTES)
     )
+    earlier = pending(task__video=video, age=600, score=0.3)
+    decide(earlier, colleague, reason="false_positive")
+    # Added after that approval: S3 could not have confirmed a missing file.
     ArtifactFactory(
         video=video,
         kind=ArtifactKind.THUMBNAIL,
         s3_path=f"s3://{default_storage.bucket_name}/tests/gone/thumbnail.png",
     )
-    earlier = pending(task__video=video, age=600, score=0.3)
-    decide(earlier, colleague, reason="false_positive")
     report = pending(
         task__video=video,
         age=20,
@@ -475,7 +476,8 @@ def test_review_page_query_count_does_not_grow_with_the_videos_past(
         ArtifactFactory(video=video, kind=kind, s3_path=f"s3://elsewhere/{kind}")
     for n in range(earlier):
         old = pending(task__video=video, age=1000 + n)
-        decide(old, [moderator, colleague][n % 2], reason="false_positive")
+        # Escalations: S3 confirms none of these files, so nobody could approve them.
+        decide(old, [moderator, colleague][n % 2], ActionKind.ESCALATE, "other", "unsure")
     report = pending(task__video=video)
     services.claim(report_id=report.pk, moderator=colleague)
     services.take_over(report_id=report.pk, lead=moderator)
