@@ -404,9 +404,11 @@ def publish_task(*, task_id, worker: str) -> str:
         return _record_failure(task, receipt, failure, worker)
     except Exception as error:  # noqa: BLE001 - an adapter's bug must not kill the worker
         log.exception("Channel %s failed on task %s", channel.name, task.pk)
-        return _record_failure(
-            task, receipt, TemporaryFailure(f"{type(error).__name__}: {error}"), worker
+        # Only the kind for staff: an adapter's own message may hold its URL or token.
+        failure = TemporaryFailure(
+            f"The channel's adapter raised {type(error).__name__} (the worker's log has more)."
         )
+        return _record_failure(task, receipt, failure, worker)
     _record_success(task, receipt, remote_id, worker)
     return "published"
 
