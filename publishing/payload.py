@@ -71,17 +71,22 @@ def _approval(payload) -> Approval:
         raise _Malformed(f'"artifacts" is {_kind(artifacts)}, not a list')
     if len(artifacts) > LONGEST_ARTIFACTS:
         raise _Malformed(f'"artifacts" holds {len(artifacts)} files')
-    by = payload.get("approved_by")
     return Approval(
         receipt_id=_uuid(payload.get("receipt_id"), "receipt_id", optional=True),
         approved_at=_text(payload.get("approved_at"), "approved_at", optional=True),
-        approved_by=_text(by.get("username"), "approved_by.username", optional=True) or ""
-        if isinstance(by, dict)
-        else "",
+        approved_by=_editor(payload.get("approved_by")),
         title=_text(payload.get("title"), "title", optional=True),
         persona_id=_uuid(payload.get("persona_id"), "persona_id", optional=True),
         files=tuple(_file(item, n) for n, item in enumerate(artifacts)),
     )
+
+
+def _editor(by) -> str:
+    if by is None:
+        return ""
+    if not isinstance(by, dict):
+        raise _Malformed(f'"approved_by" is {_kind(by)}, not an object')
+    return _text(by.get("username"), "approved_by.username", optional=True) or ""
 
 
 def _file(item, n: int) -> ApprovedFile:
