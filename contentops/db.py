@@ -30,37 +30,39 @@ class SeedUUID(models.Func):
 # datetime stops at 9999. A row holding such a value, written by any program,
 # would raise on every read of it: a page listing it answers 500 and a worker
 # sweeping it stops for good. Reads clamp it to a sentinel instead, a day inside
-# Python's range so converting it to any time zone still works; pages show the
-# sentinels as "out of range" (`out_of_range`).
+# Python's range so converting it to any time zone still works (values in that
+# last day are clamped too); pages can show the sentinels as "out of range".
 LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
 NAIVE = (EARLIEST.replace(tzinfo=None), LATEST.replace(tzinfo=None))
+DAYS = (EARLIEST.date(), LATEST.date())
 
 
 def out_of_range(value) -> bool:
     """Whether `value` is a sentinel a database read put for a timestamp or
-    date Python cannot hold."""
+    date outside what Python can hold and show."""
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            return not NAIVE[0] < value < NAIVE[1]
-        return not EARLIEST < value < LATEST
-    if isinstance(value, date):
-        return not EARLIEST.date() < value < LATEST.date()
-    return False
+        low, high = NAIVE if value.tzinfo is None else (EARLIEST, LATEST)
+    elif isinstance(value, date):
+        low, high = DAYS
+    else:
+        return False
+    return not low < value < high
 
 
-def _clamped(load, sentinels):
-    """`load`, with values past either end of Python's range read as a sentinel."""
+def _clamped(load, low, high):
+    """`load`, reading values past `low` or `high` as `low` or `high`."""
 
     def clamped_load(self, data):
         try:
-            return load(self, data)
+            value = load(self, data)
         except DataError as error:
             if "too large" in str(error):
-                return sentinels[1]
+                return high
             if "too small" in str(error):
-                return sentinels[0]
+                return low
             raise
+        return min(max(value, low), high)
 
     return clamped_load
 
@@ -71,19 +73,18 @@ def register_clamping_loaders(*, sender=None, connection, **kwargs) -> None:
     if connection.vendor != "postgresql":
         return
     tz = connection.timezone  # Django re-registers its own loader on a mismatch
+    aware = (EARLIEST, LATEST) if tz is not None else NAIVE
     loaders = {
         "timestamptz": type(
             "ClampedTzLoader",
             (BaseTzLoader,),
-            {"timezone": tz, "load": _clamped(BaseTzLoader.load, (EARLIEST, LATEST))},
+            {"timezone": tz, "load": _clamped(BaseTzLoader.load, *aware)},
         ),
         "timestamp": type(
-            "ClampedLoader", (TimestampLoader,), {"load": _clamped(TimestampLoader.load, NAIVE)}
+            "ClampedLoader", (TimestampLoader,), {"load": _clamped(TimestampLoader.load, *NAIVE)}
         ),
         "date": type(
-            "ClampedDateLoader",
-            (DateLoader,),
-            {"load": _clamped(DateLoader.load, (EARLIEST.date(), LATEST.date()))},
+            "ClampedDateLoader", (DateLoader,), {"load": _clamped(DateLoader.load, *DAYS)}
         ),
     }
     for name, loader in loaders.items():

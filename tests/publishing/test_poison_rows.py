@@ -7,9 +7,11 @@ deeper than Python reads, a lease keeper whose connection is killed."""
 import json
 import threading
 import uuid
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from contentops import db
 from publishing import services
@@ -97,6 +99,29 @@ def test_timestamps_before_year_1_read_as_the_early_sentinel(publisher, ready_vi
     assert receipt.task.lease_expires_at == db.EARLIEST
     assert db.out_of_range(receipt.timestamp)
     assert not db.out_of_range(receipt.task.created_at)
+
+
+def test_values_past_either_end_of_pythons_range_read_as_sentinels_of_their_type():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT '12000-01-01'::timestamptz, 'infinity'::timestamp, '12000-01-01'::date,"
+            " '-infinity'::timestamptz, '200-01-01 BC'::timestamp, '1-01-01 BC'::date"
+        )
+        late_tz, late, late_day, early_tz, early, early_day = cursor.fetchone()
+    assert (late_tz, early_tz) == (db.LATEST, db.EARLIEST)
+    assert (late, early) == db.NAIVE[::-1]
+    assert (late_day, early_day) == db.DAYS[::-1]
+    for value in (late_tz, late, late_day, early_tz, early, early_day):
+        assert db.out_of_range(value)
+
+
+def test_the_last_day_python_holds_reads_as_the_sentinel_so_every_time_zone_shows_it():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT '9999-12-31 23:00:00+00'::timestamptz, now()")
+        last, now = cursor.fetchone()
+    assert last == db.LATEST
+    assert timezone.localtime(last, ZoneInfo("Pacific/Kiritimati")).year == 9999  # UTC+14
+    assert not db.out_of_range(now)
 
 
 def test_the_tasks_list_and_the_timeline_answer_with_a_task_after_year_9999(
