@@ -274,28 +274,31 @@ def claim_due(*, worker: str, limit: int = 1) -> list[Task]:
     fails with the reason, and the others are claimed all the same.
     """
     now = timezone.now()
-    claimed = []
+    claimed, seen = [], set()
     with transaction.atomic():
-        for task_id in queue.lock_due(now, limit):
-            task = _read_or_fail(
-                lambda task_id=task_id: Task.objects.get(pk=task_id), task_id=task_id
-            )
-            if task is None:
-                continue
-            if task.status == TaskStatus.RUNNING and task.attempts >= max_attempts():
-                _finish(
-                    task,
-                    f"Gave up: the worker publishing it stopped {task.attempts} times.",
-                    now=now,
-                )
-                continue
-            task.status = TaskStatus.RUNNING
-            task.attempts += 1
-            task.leased_by = worker
-            task.lease_expires_at = now + lease()
-            task.save(update_fields=["status", "attempts", "leased_by", "lease_expires_at"])
-            claimed.append(task)
+        # Until `limit` are claimed: a row that failed instead leaves its place.
+        while len(claimed) < limit:
+            due = queue.lock_due(now, limit - len(claimed), skip=seen)
+            if not due:
+                break
+            seen.update(due)
+            claimed += filter(None, (_claim_one(task_id, worker, now) for task_id in due))
     return claimed
+
+
+def _claim_one(task_id, worker: str, now) -> Task | None:
+    task = _read_or_fail(lambda: Task.objects.get(pk=task_id), task_id=task_id)
+    if task is None:
+        return None
+    if task.status == TaskStatus.RUNNING and task.attempts >= max_attempts():
+        _finish(task, f"Gave up: the worker publishing it stopped {task.attempts} times.", now=now)
+        return None
+    task.status = TaskStatus.RUNNING
+    task.attempts += 1
+    task.leased_by = worker
+    task.lease_expires_at = now + lease()
+    task.save(update_fields=["status", "attempts", "leased_by", "lease_expires_at"])
+    return task
 
 
 def _read_or_fail(read, *, task_id):

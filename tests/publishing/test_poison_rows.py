@@ -47,10 +47,12 @@ def two_approvals(publisher, ready_video):
 
 
 def lease_ran_out(receipt) -> None:
-    """The task as a worker that died mid-publish leaves it: running, lease over."""
+    """The task as a worker that died mid-publish leaves it: running, lease
+    over, and due before any other."""
     sql(
         "UPDATE tasks SET status = 'running', leased_by = 'dead', attempts = 1,"
-        " lease_expires_at = now() - interval '1 minute' WHERE task_id = %s",
+        " lease_expires_at = now() - interval '1 minute',"
+        " not_before = now() - interval '1 hour' WHERE task_id = %s",
         receipt.task_id,
     )
 
@@ -204,7 +206,7 @@ def test_a_payload_too_deep_to_read_fails_its_task_at_claim_and_the_others_publi
     sql("UPDATE tasks SET payload = %s::jsonb WHERE task_id = %s", DEEP, deep.task_id)
     lease_ran_out(deep)  # not swept (not queued), and due before the good one
 
-    assert services.claim_due(worker="w", limit=5) == [Task.objects.get(pk=good.task_id)]
+    assert services.claim_due(worker="w") == [Task.objects.get(pk=good.task_id)]
 
     assert_failed_with(deep, "This task's row cannot be read: RecursionError")
 
