@@ -337,12 +337,13 @@ def fail_task(*, task_id, reason: str, worker: str | None = None) -> bool:
         failed = Task.objects.filter(live, pk=task_id).update(
             status=TaskStatus.FAILED, last_error=reason, leased_by=None, lease_expires_at=None
         )
+        if not failed:
+            return False  # finished meanwhile, or another worker holds it
         PublishReceipt.objects.filter(task_id=task_id).exclude(
             status=PublishStatus.PUBLISHED
         ).update(status=PublishStatus.FAILED, error=reason, timestamp=now)
-    if failed:
-        log.error("Task %s failed: %s", task_id, reason)
-    return bool(failed)
+    log.error("Task %s failed: %s", task_id, reason)
+    return True
 
 
 def max_attempts() -> int:
@@ -441,7 +442,9 @@ def _not_publishable(task: Task, receipt: PublishReceipt) -> str | None:
     return None
 
 
-def _content_changes(task: Task, current: list[Artifact], approved: Approval | None = None):
+def _content_changes(
+    task: Task, current: list[Artifact], approved: Approval | None = None
+) -> str | None:
     """What changed in the video since its approval, read from the database
     (`approved`: the task's payload, parsed, when the caller has it)."""
     approved = approved or parse_payload(task.payload).approval
@@ -678,7 +681,7 @@ def void_changed_approvals() -> int:
     parsed = {task.pk: parse_payload(task.payload) for task in tasks}
     for task in tasks:
         if parsed[task.pk].problem:
-            fail_task(task_id=task.pk, reason=parsed[task.pk].problem)
+            _isolated(fail_task, task_id=task.pk, reason=parsed[task.pk].problem)
     approvals = [t for t in tasks if t.video is not None and parsed[t.pk].approval]
     files = approval.publish_sets({task.video_id for task in approvals})
     voided = set()
@@ -686,9 +689,8 @@ def void_changed_approvals() -> int:
         if task.video_id in voided:
             continue
         changed = _content_changes(task, files.get(task.video_id, []), parsed[task.pk].approval)
-        if changed and _isolated(
-            void_approval, task=task, reason=f"The approval is void: {changed}."
-        ):
+        reason = f"The approval is void: {changed}."
+        if changed and _isolated(void_approval, task=task, reason=reason) is not None:
             voided.add(task.video_id)
     return len(voided)
 
@@ -711,18 +713,18 @@ def _readable(tasks) -> list[Task]:
     return [task for task in rows if task is not None]
 
 
-def _isolated(operation, **arguments) -> bool:
-    """Run one row's operation; if it fails, log it and go on with the next row."""
+def _isolated(operation, **arguments):
+    """One row's operation: what it returns, or None if it failed (logged), so
+    the caller goes on with the next row. A database that is down still raises."""
     try:
-        operation(**arguments)
-        return True
+        return operation(**arguments)
     except DatabaseError as error:
         if not isinstance(error, DataError):
             raise
         log.exception("%s failed on %s", operation.__name__, arguments)
     except Exception:  # noqa: BLE001 - one row must not stop the others
         log.exception("%s failed on %s", operation.__name__, arguments)
-    return False
+    return None
 
 
 def reconcile_receipts() -> int:
@@ -737,12 +739,13 @@ def reconcile_receipts() -> int:
             receipt_id=pk,
             reason=last_error or f"The publish task was {status}.",
         )
+        or 0
         for pk, last_error, status in stale
     )
 
 
-def _fail_pending_receipt(*, receipt_id, reason: str) -> None:
-    PublishReceipt.objects.filter(pk=receipt_id, status=PublishStatus.PENDING).update(
+def _fail_pending_receipt(*, receipt_id, reason: str) -> int:
+    return PublishReceipt.objects.filter(pk=receipt_id, status=PublishStatus.PENDING).update(
         status=PublishStatus.FAILED, error=reason, timestamp=timezone.now()
     )
 

@@ -31,7 +31,8 @@ class LeaseKeeper:
     """Renews a worker's lease on one task, from a thread, while the block runs.
 
     A database error skips one renewal (the next tick tries again, on a new
-    connection); only a renewal the database refuses ends it: the lease is lost.
+    connection); it ends only when a renewal finds the task no longer leased to
+    this worker: the lease is really lost.
     """
 
     def __init__(self, task_id, worker: str):
@@ -56,7 +57,7 @@ class LeaseKeeper:
                     log.warning("Lost the lease on task %s", self.task_id)
                     return
         finally:
-            connection.close()  # this thread's own connection
+            _close_quietly()  # this thread's own connection
 
     def _renew_once(self) -> bool | None:
         """True if renewed, False if the lease is lost, None if the database failed."""
