@@ -47,6 +47,7 @@ import os
 import re
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -326,7 +327,8 @@ class Channel:
     def link(self, remote_id: str | None) -> str | None:
         if not remote_id or not self.remote_url:
             return None
-        return self.remote_url.replace("{remote_id}", remote_id)
+        # Quoted: a remote id is the channel's (or a pipeline's) text, not part of our URL.
+        return self.remote_url.replace("{remote_id}", urllib.parse.quote(remote_id, safe=""))
 
     def __str__(self):
         return self.label

@@ -95,6 +95,7 @@ def test_a_remote_url_pattern_links_remote_ids(settings):
         "plain": {"adapter": "local", "folder": "y"},
     }
     assert channels.get("yt").link("abc") == "https://yt.example/w?v=abc"
+    assert channels.get("yt").link("../x&y=1#z") == "https://yt.example/w?v=..%2Fx%26y%3D1%23z"
     assert channels.get("yt").link(None) is None
     assert channels.get("plain").link("abc") is None
 

@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from contentops import db
-from publishing import services
+from publishing import services, worker
 from publishing.models import PublishStatus
 from publishing.worker import LeaseKeeper, Worker
 from tests.publishing.conftest import approve
@@ -235,6 +235,22 @@ def test_a_task_that_raises_while_publishing_fails_once_and_the_worker_goes_on(
 
     assert_failed_with(bad, "The worker could not publish this task: RecursionError")
     assert reload(bad).task.attempts == 1  # failed for good, not retried every loop
+    assert_published(good)
+
+
+def test_a_sweep_step_that_raises_does_not_stop_the_next_steps_or_the_publishing(
+    publisher, ready_video, monkeypatch
+):
+    def broken_step():
+        raise RuntimeError("a step's bug")
+
+    monkeypatch.setattr(worker, "SWEEP_STEPS", (broken_step, *worker.SWEEP_STEPS))
+    cancelled, good = two_approvals(publisher, ready_video)
+    sql("UPDATE tasks SET status = 'cancelled' WHERE task_id = %s", cancelled.task_id)
+
+    assert run_worker() == 1
+
+    assert reload(cancelled).status == PublishStatus.FAILED  # reconcile_receipts ran
     assert_published(good)
 
 
