@@ -102,9 +102,7 @@ class Worker:
         handled = 0
         log.info("Publish worker %s started", self.name)
         while not self._stopping.is_set():
-            close_old_connections()
-            self._sweep()
-            task = self._claim()
+            task = self._next()
             if task is not None:
                 self._publish(task)
                 handled += 1
@@ -115,8 +113,12 @@ class Worker:
         log.info("Publish worker %s stopped after %s tasks", self.name, handled)
         return handled
 
-    def _claim(self):
+    def _next(self):
+        """Sweep now and then, and claim a due task: None if none is due, or
+        the database failed."""
         try:
+            close_old_connections()
+            self._sweep()
             return next(iter(services.claim_due(worker=self.name, limit=1)), None)
         except DatabaseError:
             log.exception("The database failed; trying again in %s s", self.poll)
