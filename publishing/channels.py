@@ -47,6 +47,7 @@ import os
 import re
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -61,6 +62,10 @@ from django.utils.module_loading import import_string
 
 CHANNEL_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 PERMISSION_PREFIX = "publish_to_"
+# What a channel may answer as its id for a video: printable, one line, short.
+REMOTE_ID = re.compile(r"[\x21-\x7e][\x20-\x7e]{0,254}")
+# A name the local adapter may use for a file in its folder: no path, no dot first.
+FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 
 
 class PublishFailure(Exception):
@@ -161,10 +166,10 @@ class LocalAdapter(Adapter):
         self.delay = float(delay)
 
     def publish(self, manifest: Manifest) -> str:
+        key = _file_name(manifest.idempotency_key, "idempotency key")
         if self.delay:
             time.sleep(self.delay)
         self.folder.mkdir(parents=True, exist_ok=True)
-        key = manifest.idempotency_key
         scratch = self.folder / f".{key}.{uuid.uuid4().hex}.tmp"
         scratch.write_text(json.dumps(manifest.as_json(), indent=2))
         try:
@@ -178,11 +183,12 @@ class LocalAdapter(Adapter):
         return key
 
     def retract(self, retraction: Retraction) -> None:
-        published = self.folder / f"{retraction.remote_id}.json"
+        remote_id = _file_name(retraction.remote_id, "remote id")
+        published = self.folder / f"{remote_id}.json"
         if published.exists():
             (self.folder / "retracted").mkdir(exist_ok=True)
             os.replace(published, self.folder / "retracted" / published.name)
-        self._log("retracted", retraction.remote_id)
+        self._log("retracted", remote_id)
 
     def _log(self, event: str, key: str) -> None:
         line = f"{timezone.now().isoformat()}\t{event}\t{key}\t{os.getpid()}\n"
@@ -191,15 +197,28 @@ class LocalAdapter(Adapter):
             log.write(line)
 
 
+def _file_name(name, what: str) -> str:
+    """`name` if it names a file inside the folder; a remote id such as
+    `../../x` (a hand-made receipt's, say) would reach outside it."""
+    if not isinstance(name, str) or not FILE_NAME.fullmatch(name):
+        raise PermanentFailure(f"The {what} {name!r:.80} is not a plain file name.")
+    return name
+
+
 class WebhookAdapter(Adapter):
     """POSTs JSON to `url`: the manifest with `"action": "publish"`, or
     `"action": "retract"` with the remote id; the idempotency key is also in
     the `Idempotency-Key` header.
 
-    A 2xx answer with a JSON object holding `remote_id` (or `id`) publishes.
-    Timeouts, connection errors, 5xx, 408 and 429 are temporary; any other
-    4xx is permanent. Retracting accepts 2xx, 404 and 410. `headers` are sent
-    with every request (say, an Authorization header).
+    A 2xx answer with a JSON object holding `remote_id` (or `id`), a short
+    line of printable text, publishes; any other 2xx answer is a permanent
+    failure. Timeouts, connection errors, 5xx, 408 and 429 are temporary; any
+    other 4xx, and any redirect (never followed: the channel's address is
+    the configured one), is permanent. Retracting accepts 2xx, 404 and 410.
+    `headers` are sent with every request (say, an Authorization header).
+
+    Failures name the channel, never the URL or the headers: their messages
+    are stored where staff read them, and both may hold secrets.
     """
 
     def __init__(self, *, channel: str, url: str, timeout: float = 30, headers=None):
@@ -207,20 +226,36 @@ class WebhookAdapter(Adapter):
         self.url = url
         self.timeout = float(timeout)
         self.headers = dict(headers or {})
+        self._opener = urllib.request.build_opener(_NoRedirects)
 
     def publish(self, manifest: Manifest) -> str:
         status, answer = self._post(
             {"action": "publish", **manifest.as_json()}, manifest.idempotency_key
         )
+        if answer is None:
+            raise PermanentFailure(
+                f"{self._name} answered {status} with something other than a JSON object: "
+                "check the channel for this video."
+            )
         remote_id = answer.get("remote_id") or answer.get("id")
         if not remote_id:
-            raise PermanentFailure(f"{self.url} answered {status} without a remote id.")
-        return str(remote_id)
+            raise PermanentFailure(f"{self._name} answered {status} without a remote id.")
+        if not isinstance(remote_id, str) or not REMOTE_ID.fullmatch(remote_id):
+            raise PermanentFailure(
+                f"{self._name} answered {status} with a remote id that is not a short line of "
+                "printable text: check the channel for this video."
+            )
+        return remote_id
 
     def retract(self, retraction: Retraction) -> None:
         self._post({"action": "retract", **asdict(retraction)}, retraction.idempotency_key)
 
-    def _post(self, body: dict, key: str) -> tuple[int, dict]:
+    @property
+    def _name(self) -> str:
+        return f"The channel {self.channel}"
+
+    def _post(self, body: dict, key: str) -> tuple[int, dict | None]:
+        """The answer's status and JSON object (None if it sent no object)."""
         request = urllib.request.Request(
             self.url,
             data=json.dumps(body).encode(),
@@ -228,27 +263,50 @@ class WebhookAdapter(Adapter):
             headers={"Content-Type": "application/json", "Idempotency-Key": key, **self.headers},
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with self._opener.open(request, timeout=self.timeout) as response:
                 return response.status, _json_object(response.read(64 * 1024))
         except urllib.error.HTTPError as error:
             if body["action"] == "retract" and error.code in (404, 410):
                 return error.code, {}
-            detail = error.read(500).decode("utf-8", "replace").strip()
-            message = f"{self.url} answered {error.code}" + (f": {detail}" if detail else ".")
-            if error.code >= 500 or error.code in (408, 429):
-                raise TemporaryFailure(message) from None
-            raise PermanentFailure(message) from None
+            raise self._refusal(error) from None
         except (OSError, HTTPException) as error:  # URLError and timeouts are OSErrors
             reason = getattr(error, "reason", None) or error or "timed out"
-            raise TemporaryFailure(f"{self.url} did not answer: {reason}.") from None
+            reason = self._redact(str(reason))
+            raise TemporaryFailure(f"{self._name} did not answer: {reason}.") from None
+
+    def _refusal(self, error: urllib.error.HTTPError) -> PublishFailure:
+        if 300 <= error.code < 400:
+            return PermanentFailure(
+                f"{self._name} answered {error.code}, a redirect; redirects are not followed "
+                "(configure the channel's new address)."
+            )
+        detail = self._redact(error.read(500).decode("utf-8", "replace").strip())
+        message = f"{self._name} answered {error.code}" + (f": {detail}" if detail else ".")
+        if error.code >= 500 or error.code in (408, 429):
+            return TemporaryFailure(message)
+        return PermanentFailure(message)
+
+    def _redact(self, text: str) -> str:
+        """`text` without the URL or a header's value, should the channel echo them."""
+        secrets = [self.url, *(str(v) for v in self.headers.values())]
+        for secret in sorted(filter(None, secrets), key=len, reverse=True):
+            text = text.replace(secret, "[redacted]")
+        return text
 
 
-def _json_object(raw: bytes) -> dict:
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A 3xx reaches the adapter as an HTTPError, unfollowed."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _json_object(raw: bytes) -> dict | None:
     try:
         document = json.loads(raw or b"{}")
-    except ValueError:
-        return {}
-    return document if isinstance(document, dict) else {}
+    except (ValueError, RecursionError):
+        return None
+    return document if isinstance(document, dict) else None
 
 
 ADAPTERS = {"local": LocalAdapter, "webhook": WebhookAdapter}
@@ -269,7 +327,8 @@ class Channel:
     def link(self, remote_id: str | None) -> str | None:
         if not remote_id or not self.remote_url:
             return None
-        return self.remote_url.replace("{remote_id}", remote_id)
+        # Quoted: a remote id is the channel's (or a pipeline's) text, not part of our URL.
+        return self.remote_url.replace("{remote_id}", urllib.parse.quote(remote_id, safe=""))
 
     def __str__(self):
         return self.label

@@ -28,10 +28,15 @@ def due(now: datetime) -> QuerySet[Task]:
     )
 
 
-def lock_due(now: datetime, limit: int) -> list[Task]:
-    """Lock up to `limit` due tasks that no other worker holds (in a transaction)."""
-    rows = due(now).order_by("not_before", "created_at").select_for_update(skip_locked=True)
-    return list(rows[:limit])
+def lock_due(now: datetime, limit: int, *, skip=()) -> list:
+    """Lock up to `limit` due tasks that no other worker holds (in a
+    transaction), but those in `skip`.
+
+    Returns their ids only: the caller reads each row on its own, so one that
+    cannot be read does not hide the others."""
+    rows = due(now).exclude(pk__in=list(skip))
+    rows = rows.order_by("not_before", "created_at").select_for_update(skip_locked=True)
+    return list(rows.values_list("pk", flat=True)[:limit])
 
 
 def lock_video(video_id) -> Video:

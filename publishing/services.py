@@ -25,7 +25,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, DataError, IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from publishing import approval, channels, queue
@@ -38,6 +39,8 @@ from publishing.channels import (
     TemporaryFailure,
 )
 from publishing.models import PublishReceipt, PublishStatus
+from publishing.payload import Approval
+from publishing.payload import parse as parse_payload
 from safety import clearance
 from safety.models import ArtifactChange, ClearanceLapse
 from videos import storage
@@ -288,26 +291,80 @@ def claim_due(*, worker: str, limit: int = 1) -> list[Task]:
 
     A task whose lease ran out was being published by a worker that died: it
     is claimed again (the channel sees the same idempotency key), unless it
-    has used all its attempts, then it fails.
+    has used all its attempts, then it fails. A task whose row cannot be read
+    fails with the reason, and the others are claimed all the same.
     """
     now = timezone.now()
-    claimed = []
+    claimed, seen = [], set()
     with transaction.atomic():
-        for task in queue.lock_due(now, limit):
-            if task.status == TaskStatus.RUNNING and task.attempts >= max_attempts():
-                _finish(
-                    task,
-                    f"Gave up: the worker publishing it stopped {task.attempts} times.",
-                    now=now,
-                )
-                continue
-            task.status = TaskStatus.RUNNING
-            task.attempts += 1
-            task.leased_by = worker
-            task.lease_expires_at = now + lease()
-            task.save(update_fields=["status", "attempts", "leased_by", "lease_expires_at"])
-            claimed.append(task)
+        # Until `limit` are claimed: a row that failed instead leaves its place.
+        while len(claimed) < limit:
+            due = queue.lock_due(now, limit - len(claimed), skip=seen)
+            if not due:
+                break
+            seen.update(due)
+            claimed += filter(None, (_claim_one(task_id, worker, now) for task_id in due))
     return claimed
+
+
+def _claim_one(task_id, worker: str, now) -> Task | None:
+    task = _read_or_fail(lambda: Task.objects.get(pk=task_id), task_id=task_id)
+    if task is None:
+        return None
+    if task.status == TaskStatus.RUNNING and task.attempts >= max_attempts():
+        _finish(task, f"Gave up: the worker publishing it stopped {task.attempts} times.", now=now)
+        return None
+    task.status = TaskStatus.RUNNING
+    task.attempts += 1
+    task.leased_by = worker
+    task.lease_expires_at = now + lease()
+    task.save(update_fields=["status", "attempts", "leased_by", "lease_expires_at"])
+    return task
+
+
+def _read_or_fail(read, *, task_id):
+    """`read()`, or None when the task's row (or one it joins) cannot be
+    loaded, say a payload nested deeper than Python reads: the task fails with
+    the reason. A database that is down is the caller's problem, not the row's."""
+    try:
+        with transaction.atomic():
+            return read()
+    except DatabaseError as error:
+        if not isinstance(error, DataError):
+            raise
+        problem = error
+    except Exception as error:  # noqa: BLE001 - a row of any shape must not stop the others
+        problem = error
+    log.error("Task %s cannot be read: %r", task_id, problem)
+    fail_task(task_id=task_id, reason=f"This task's row cannot be read: {unreadable(problem)}")
+    return None
+
+
+def unreadable(error: Exception) -> str:
+    """An exception, as staff may read it: its kind and a short message."""
+    text = str(error).splitlines()[0][:200] if str(error) else ""
+    return f"{type(error).__name__}" + (f" ({text})" if text else "") + "."
+
+
+def fail_task(*, task_id, reason: str, worker: str | None = None) -> bool:
+    """Fail a queued or running task and its unpublished receipt for good,
+    without loading the task: its row may be what cannot be read. With
+    `worker`, only while that worker holds the lease. False if nothing changed."""
+    now = timezone.now()
+    live = Q(status=TaskStatus.QUEUED) | Q(status=TaskStatus.RUNNING)
+    if worker is not None:
+        live = Q(status=TaskStatus.RUNNING, leased_by=worker)
+    with transaction.atomic():
+        failed = Task.objects.filter(live, pk=task_id).update(
+            status=TaskStatus.FAILED, last_error=reason, leased_by=None, lease_expires_at=None
+        )
+        if not failed:
+            return False  # finished meanwhile, or another worker holds it
+        PublishReceipt.objects.filter(task_id=task_id).exclude(
+            status=PublishStatus.PUBLISHED
+        ).update(status=PublishStatus.FAILED, error=reason, timestamp=now)
+    log.error("Task %s failed: %s", task_id, reason)
+    return True
 
 
 def max_attempts() -> int:
@@ -338,8 +395,12 @@ def publish_task(*, task_id, worker: str) -> str:
     if task.status != TaskStatus.RUNNING or task.leased_by != worker:
         return "lost"
     receipt = PublishReceipt.objects.filter(task=task).first()
-    if receipt is None or not _is_approval(task.payload):
-        _finish(task, "This publish task was not made by an approval (no receipt or payload).")
+    if receipt is None:
+        _finish(task, "This publish task was not made by an approval (it has no receipt).")
+        return "failed"
+    approved = parse_payload(task.payload)
+    if approved.problem:
+        _finish(task, approved.problem)
         return "failed"
     if receipt.status == PublishStatus.PUBLISHED:
         # Published before the worker that did it could record the task.
@@ -354,7 +415,7 @@ def publish_task(*, task_id, worker: str) -> str:
         _record_failure(task, receipt, PermanentFailure(_unconfigured(receipt.channel)), worker)
         return "failed"
     try:
-        manifest = _manifest(task, receipt)
+        manifest = _manifest(task, receipt, approved.approval)
     except ApprovalVoid as void:
         reason = f"The approval is void: {void}."
         _cancel(task, receipt, reason)
@@ -370,15 +431,17 @@ def publish_task(*, task_id, worker: str) -> str:
         return _record_failure(task, receipt, failure, worker)
     except Exception as error:  # noqa: BLE001 - an adapter's bug must not kill the worker
         log.exception("Channel %s failed on task %s", channel.name, task.pk)
-        return _record_failure(
-            task, receipt, TemporaryFailure(f"{type(error).__name__}: {error}"), worker
+        # Only the kind for staff: an adapter's own message may hold its URL or token.
+        failure = TemporaryFailure(
+            f"The channel's adapter raised {type(error).__name__} (the worker's log has more)."
         )
+        return _record_failure(task, receipt, failure, worker)
     _record_success(task, receipt, remote_id, worker)
     return "published"
 
 
 def _is_approval(payload) -> bool:
-    return isinstance(payload, dict) and isinstance(payload.get("artifacts"), list)
+    return parse_payload(payload).problem is None
 
 
 def _unconfigured(name: str) -> str:
@@ -417,33 +480,36 @@ def _approved_etags(payload: dict) -> dict:
 FILES_CHANGED = "its files changed"
 
 
-def _content_changes(task: Task, current: list[Artifact]) -> str | None:
-    """What changed in the video since its approval, read from the database."""
-    payload = task.payload or {}
+def _content_changes(
+    task: Task, current: list[Artifact], approved: Approval | None = None
+) -> str | None:
+    """What changed in the video since its approval, read from the database
+    (`approved`: the task's payload, parsed, when the caller has it)."""
+    approved = approved or parse_payload(task.payload).approval
+    if approved is None:
+        return "its approval cannot be read"
     video = task.video
-    if payload.get("title") != video.title:
+    if approved.title != video.title:
         return "its title changed"
-    if payload.get("persona_id") != (str(video.persona_id) if video.persona_id else None):
+    if approved.persona_id != (str(video.persona_id) if video.persona_id else None):
         return "its persona changed"
-    approved = {(a.get("id"), a.get("s3_path")) for a in payload.get("artifacts", [])}
-    if approved != {(str(a.pk), a.s3_path) for a in current}:
+    if approved.file_set() != {(str(a.pk), a.s3_path) for a in current}:
         return FILES_CHANGED
     return None
 
 
-def _manifest(task: Task, receipt: PublishReceipt) -> Manifest:
+def _manifest(task: Task, receipt: PublishReceipt, approved: Approval) -> Manifest:
     current = approval.publish_set(task.video_id)
-    changed = _content_changes(task, current)
+    changed = _content_changes(task, current, approved)
     if changed:
         raise ApprovalVoid(changed, files=changed == FILES_CHANGED)
-    approved = {a.get("id"): a.get("etag") for a in task.payload["artifacts"]}
     files = []
     try:
         for artifact in current:
             info = storage.object_info(artifact, fresh=True)
             if info is None:
                 raise ApprovalVoid(f"the {artifact.kind} file is missing in S3", files=True)
-            if info.etag != approved[str(artifact.pk)]:
+            if info.etag != approved.etag(artifact.pk):
                 raise ApprovalVoid(f"the {artifact.kind} file was replaced in S3", files=True)
             url = storage.presigned_url(artifact, for_browser=True)
             files.append(
@@ -463,7 +529,7 @@ def _manifest(task: Task, receipt: PublishReceipt) -> Manifest:
         video_id=str(video.pk),
         title=video.title or "",
         persona={"id": str(persona.pk), "name": persona.name} if persona else {},
-        approved_by=(task.payload.get("approved_by") or {}).get("username", ""),
+        approved_by=approved.approved_by,
         artifacts=tuple(files),
     )
 
@@ -605,13 +671,17 @@ def void_approval(*, task: Task, reason: str) -> bool:
     Tasks a worker is running are left to it: it checks the video again first.
     A later approval of the same video (made since `task` was read) is not touched.
     """
-    approved_at = (task.payload or {}).get("approved_at")
+    approved = parse_payload(task.payload).approval
+    if approved is not None and approved.approved_at is not None:
+        same_approval = Q(payload__approved_at=approved.approved_at)
+    else:
+        same_approval = Q(pk=task.pk)  # no approval to find its siblings by
     with transaction.atomic():
         video = queue.lock_video(task.video_id)
         tasks = queue.lock_tasks(
             queue.publish_tasks()
             .filter(video_id=task.video_id, status__in=[TaskStatus.QUEUED, TaskStatus.FAILED])
-            .filter(payload__approved_at=approved_at)
+            .filter(same_approval)
             .values("pk")
         )
         receipts = queue.lock_receipts(
@@ -640,20 +710,25 @@ def _back_to_ready_if_idle(video: Video, *, from_status: str) -> None:
 def void_changed_approvals() -> int:
     """Void approvals whose video changed in the database since (title, persona,
     files): the worker runs this between tasks, so the video is back in the
-    ready list within seconds rather than at its publishing time."""
-    waiting = [
-        task
-        for task in queue.publish_tasks().filter(status=TaskStatus.QUEUED).select_related("video")
-        if task.video is not None and _is_approval(task.payload)
-    ]
-    files = approval.publish_sets({task.video_id for task in waiting})
+    ready list within seconds rather than at its publishing time.
+
+    Each task on its own: one whose row or payload cannot be read fails with
+    the reason, one whose voiding fails is logged, and the others go on."""
+    waiting = queue.publish_tasks().filter(status=TaskStatus.QUEUED)
+    tasks = _readable(waiting.select_related("video"))
+    parsed = {task.pk: parse_payload(task.payload) for task in tasks}
+    for task in tasks:
+        if parsed[task.pk].problem:
+            _isolated(fail_task, task_id=task.pk, reason=parsed[task.pk].problem)
+    approvals = [t for t in tasks if t.video is not None and parsed[t.pk].approval]
+    files = approval.publish_sets({task.video_id for task in approvals})
     voided = set()
-    for task in waiting:
+    for task in approvals:
         if task.video_id in voided:
             continue
-        changed = _content_changes(task, files.get(task.video_id, []))
-        if changed:
-            void_approval(task=task, reason=f"The approval is void: {changed}.")
+        changed = _content_changes(task, files.get(task.video_id, []), parsed[task.pk].approval)
+        reason = f"The approval is void: {changed}."
+        if changed and _isolated(void_approval, task=task, reason=reason) is not None:
             voided.add(task.video_id)
     return len(voided)
 
@@ -745,19 +820,59 @@ def _changer(video_id):
     return get_user_model().objects.filter(pk=user_id).first()
 
 
+def _readable(tasks) -> list[Task]:
+    """The tasks of a queryset; when one cannot be loaded, the others are,
+    one by one, and it fails with the reason (`_read_or_fail`)."""
+    try:
+        with transaction.atomic():
+            return list(tasks)
+    except DatabaseError as error:
+        if not isinstance(error, DataError):
+            raise
+    except Exception:  # noqa: BLE001 - found below, row by row
+        pass
+    rows = (
+        _read_or_fail(lambda pk=pk: tasks.get(pk=pk), task_id=pk)
+        for pk in tasks.values_list("pk", flat=True)
+    )
+    return [task for task in rows if task is not None]
+
+
+def _isolated(operation, **arguments):
+    """One row's operation: what it returns, or None if it failed (logged), so
+    the caller goes on with the next row. A database that is down still raises."""
+    try:
+        return operation(**arguments)
+    except DatabaseError as error:
+        if not isinstance(error, DataError):
+            raise
+        log.exception("%s failed on %s", operation.__name__, arguments)
+    except Exception:  # noqa: BLE001 - one row must not stop the others
+        log.exception("%s failed on %s", operation.__name__, arguments)
+    return None
+
+
 def reconcile_receipts() -> int:
     """Pending receipts whose task was cancelled or failed elsewhere (a
-    moderator's rejection, the tasks list) say so."""
+    moderator's rejection, the tasks list) say so. Each on its own."""
     stale = PublishReceipt.objects.filter(
         status=PublishStatus.PENDING, task__status__in=[TaskStatus.CANCELLED, TaskStatus.FAILED]
-    ).select_related("task")
-    count = 0
-    for receipt in stale:
-        reason = receipt.task.last_error or f"The publish task was {receipt.task.status}."
-        count += PublishReceipt.objects.filter(pk=receipt.pk, status=PublishStatus.PENDING).update(
-            status=PublishStatus.FAILED, error=reason, timestamp=timezone.now()
+    ).values_list("pk", "task__last_error", "task__status")
+    return sum(
+        _isolated(
+            _fail_pending_receipt,
+            receipt_id=pk,
+            reason=last_error or f"The publish task was {status}.",
         )
-    return count
+        or 0
+        for pk, last_error, status in stale
+    )
+
+
+def _fail_pending_receipt(*, receipt_id, reason: str) -> int:
+    return PublishReceipt.objects.filter(pk=receipt_id, status=PublishStatus.PENDING).update(
+        status=PublishStatus.FAILED, error=reason, timestamp=timezone.now()
+    )
 
 
 # Editors: retry, cancel, retract

@@ -7,6 +7,10 @@ and never take the same task. While a channel works, a thread renews the
 lease; a worker that dies stops renewing, and once its lease runs out another
 worker takes the task again, with the same idempotency key. `stop()` (SIGTERM,
 SIGINT) lets the task in hand finish, then returns.
+
+Nothing one row holds stops the loop: a task that cannot be read or published
+fails itself with the reason (and its receipt), a sweep step that fails is
+logged and the next runs, and a database that is down is waited for.
 """
 
 import logging
@@ -16,7 +20,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import DatabaseError, DataError, close_old_connections, connection
 
 from publishing import services
 
@@ -24,7 +28,12 @@ log = logging.getLogger(__name__)
 
 
 class LeaseKeeper:
-    """Renews a worker's lease on one task, from a thread, while the block runs."""
+    """Renews a worker's lease on one task, from a thread, while the block runs.
+
+    A database error skips one renewal (the next tick tries again, on a new
+    connection); it ends only when a renewal finds the task no longer leased to
+    this worker: the lease is really lost.
+    """
 
     def __init__(self, task_id, worker: str):
         self.task_id = task_id
@@ -44,13 +53,38 @@ class LeaseKeeper:
     def _renew(self) -> None:
         try:
             while not self._done.wait(self.interval):
-                if not services.renew_lease(task_id=self.task_id, worker=self.worker):
+                if self._renew_once() is False:
                     log.warning("Lost the lease on task %s", self.task_id)
                     return
-        except DatabaseError:
-            log.exception("Could not renew the lease on task %s", self.task_id)
         finally:
-            connection.close()  # this thread's own connection
+            _close_quietly()  # this thread's own connection
+
+    def _renew_once(self) -> bool | None:
+        """True if renewed, False if the lease is lost, None if the database failed."""
+        try:
+            return services.renew_lease(task_id=self.task_id, worker=self.worker)
+        except Exception:  # noqa: BLE001 - a blip must not end the renewals
+            log.warning("Could not renew the lease on task %s", self.task_id, exc_info=True)
+            _close_quietly()
+            return None
+
+
+def _close_quietly() -> None:
+    """Drop this thread's connection (it may be broken): the next query opens a new one."""
+    try:
+        connection.close()
+    except DatabaseError:
+        pass
+
+
+# What the sweep does now and then, in order: functions of no arguments. Each
+# runs on its own, so one that fails is logged and the others still run; add a
+# step here.
+SWEEP_STEPS = (
+    services.void_changed_approvals,  # approvals whose video changed
+    services.reconcile_receipts,  # pending receipts whose task ended elsewhere
+    services.lapse_changed_clearances,  # reviewed files the pipeline or an upload changed
+)
 
 
 class Worker:
@@ -69,34 +103,69 @@ class Worker:
         handled = 0
         log.info("Publish worker %s started", self.name)
         while not self._stopping.is_set():
-            close_old_connections()
-            try:
-                self._sweep()
-                task = next(iter(services.claim_due(worker=self.name, limit=1)), None)
-                if task is not None:
-                    self._publish(task)
-                    handled += 1
-                    continue
-            except DatabaseError:
-                log.exception("The database failed; trying again in %s s", self.poll)
-                connection.close()
+            task = self._next()
+            if task is not None:
+                self._publish(task)
+                handled += 1
+                continue
             if once:
                 break
             self._stopping.wait(self.poll)
         log.info("Publish worker %s stopped after %s tasks", self.name, handled)
         return handled
 
+    def _next(self):
+        """Sweep now and then, and claim a due task: None if none is due, or
+        the database failed."""
+        try:
+            close_old_connections()
+            self._sweep()
+            return next(iter(services.claim_due(worker=self.name, limit=1)), None)
+        except DatabaseError:
+            log.exception("The database failed; trying again in %s s", self.poll)
+            _close_quietly()
+        except Exception:  # noqa: BLE001 - rows that cannot be read fail in claim_due
+            log.exception("Claiming a task failed; trying again in %s s", self.poll)
+        return None
+
     def _publish(self, task) -> None:
-        with LeaseKeeper(task.pk, self.name):
-            outcome = services.publish_task(task_id=task.pk, worker=self.name)
+        """Publish one claimed task. If that raises, the task fails with the
+        reason (it would fail the same way again); if the database is down, it
+        stays leased, and once the lease runs out it is claimed again, until
+        its attempts are used up."""
+        try:
+            with LeaseKeeper(task.pk, self.name):
+                outcome = services.publish_task(task_id=task.pk, worker=self.name)
+        except DatabaseError as error:
+            if not isinstance(error, DataError):
+                log.exception("The database failed while publishing task %s", task.pk)
+                _close_quietly()
+                return
+            outcome = self._fail(task, error)
+        except Exception as error:  # noqa: BLE001 - one task must not stop the worker
+            outcome = self._fail(task, error)
         log.info("Task %s: %s", task.pk, outcome)
 
+    def _fail(self, task, error: Exception) -> str:
+        log.error("Publishing task %s raised", task.pk, exc_info=error)
+        reason = f"The worker could not publish this task: {services.unreadable(error)}"
+        try:
+            failed = services.fail_task(task_id=task.pk, reason=reason, worker=self.name)
+        except DatabaseError:
+            log.exception("Could not record the failure of task %s", task.pk)
+            _close_quietly()
+            return "unrecorded"
+        return "failed" if failed else "lost"
+
     def _sweep(self) -> None:
-        """Now and then: void approvals whose video changed, and fail receipts
-        whose task was cancelled elsewhere."""
         if time.monotonic() - self._last_sweep < self.poll:
             return
         self._last_sweep = time.monotonic()
-        services.void_changed_approvals()
-        services.reconcile_receipts()
-        services.lapse_changed_clearances()
+        for step in SWEEP_STEPS:
+            try:
+                step()
+            except DatabaseError:
+                log.exception("Sweep step %s: the database failed", step.__name__)
+                _close_quietly()
+            except Exception:  # noqa: BLE001 - one step must not stop the others
+                log.exception("Sweep step %s failed", step.__name__)

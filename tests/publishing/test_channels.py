@@ -95,6 +95,7 @@ def test_a_remote_url_pattern_links_remote_ids(settings):
         "plain": {"adapter": "local", "folder": "y"},
     }
     assert channels.get("yt").link("abc") == "https://yt.example/w?v=abc"
+    assert channels.get("yt").link("../x&y=1#z") == "https://yt.example/w?v=..%2Fx%26y%3D1%23z"
     assert channels.get("yt").link(None) is None
     assert channels.get("plain").link("abc") is None
 
@@ -211,3 +212,109 @@ def test_webhook_retract_accepts_a_video_already_gone(webhook_channel, webhook_s
     webhook_server.script(Answer(status=500))
     with pytest.raises(TemporaryFailure):
         webhook_channel.adapter.retract(retraction)
+
+
+@pytest.fixture
+def secret_hook(settings, webhook_server, db):
+    """A webhook channel whose URL and headers hold secrets."""
+    settings.PUBLISH_CHANNELS = {
+        "hook": {
+            "adapter": "webhook",
+            "url": webhook_server.url + "?token=url-secret-123",
+            "timeout": 0.5,
+            "headers": {"Authorization": "Bearer header-secret-456"},
+        }
+    }
+    return channels.get("hook").adapter
+
+
+def assert_no_secret(message: str, webhook_server):
+    assert "url-secret-123" not in message
+    assert "header-secret-456" not in message
+    assert webhook_server.url.split("/publish")[0] not in message  # not even the host
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_webhook_redirect_is_a_permanent_failure_and_is_not_followed(
+    secret_hook, webhook_server, status
+):
+    elsewhere = webhook_server.url.replace("/publish", "/elsewhere")
+    webhook_server.script(Answer(status=status, location=elsewhere))
+    with pytest.raises(PermanentFailure, match=f"answered {status}, a redirect") as failure:
+        secret_hook.publish(manifest())
+    assert [r.path for r in webhook_server.requests] == ["/publish?token=url-secret-123"]
+    assert_no_secret(str(failure.value), webhook_server)
+
+
+def test_webhook_sends_its_headers_but_never_names_them_or_its_url_in_a_failure(
+    secret_hook, webhook_server
+):
+    echo = f"bad token Bearer header-secret-456 for {webhook_server.url}?token=url-secret-123"
+    webhook_server.script(Answer(status=401, raw=echo.encode()), Answer(status=503))
+    with pytest.raises(PermanentFailure, match="The channel hook answered 401") as refused:
+        secret_hook.publish(manifest())
+    with pytest.raises(TemporaryFailure, match="The channel hook answered 503") as busy:
+        secret_hook.publish(manifest())
+    assert webhook_server.requests[0].headers["Authorization"] == "Bearer header-secret-456"
+    for failure in (refused, busy):
+        assert_no_secret(str(failure.value), webhook_server)
+    assert "[redacted]" in str(refused.value)
+
+
+def test_webhook_timeout_names_no_url(secret_hook, webhook_server):
+    webhook_server.script(Answer(hang=True))
+    with pytest.raises(TemporaryFailure, match="The channel hook did not answer") as failure:
+        secret_hook.publish(manifest())
+    webhook_server.release()
+    assert_no_secret(str(failure.value), webhook_server)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"<html>Bad gateway</html>", "something other than a JSON object"),
+        (b"", "without a remote id"),
+        (b"[1, 2, 3]", "something other than a JSON object"),
+        (b'"remote-1"', "something other than a JSON object"),
+        (b"[" * 100_000, "something other than a JSON object"),
+        (b'{"remote_id": 12345}', "not a short line of printable text"),
+        (b'{"remote_id": ["r-1"]}', "not a short line of printable text"),
+        (b'{"remote_id": {"id": "r-1"}}', "not a short line of printable text"),
+        (json.dumps({"remote_id": "r" * 256}).encode(), "not a short line of printable text"),
+        (b'{"remote_id": "r-1\\nr-2"}', "not a short line of printable text"),
+        (b'{"remote_id": ""}', "without a remote id"),
+    ],
+)
+def test_webhook_garbage_answers_are_permanent_failures(secret_hook, webhook_server, raw, message):
+    webhook_server.script(Answer(status=200, raw=raw))
+    with pytest.raises(PermanentFailure, match=message) as failure:
+        secret_hook.publish(manifest())
+    assert_no_secret(str(failure.value), webhook_server)
+
+
+@pytest.mark.parametrize(
+    "remote_id", ["../../x", "../outside", "/etc/passwd", ".hidden", "a/b", ""]
+)
+def test_local_adapter_refuses_a_remote_id_that_is_no_plain_file_name(
+    settings, tmp_path, remote_id
+):
+    folder = tmp_path / "box"
+    settings.PUBLISH_CHANNELS = {"box": {"adapter": "local", "folder": str(folder)}}
+    adapter = channels.get("box").adapter
+    adapter.publish(manifest())
+    outside = tmp_path / "x.json"
+    outside.write_text("{}")
+    with pytest.raises(PermanentFailure, match="is not a plain file name"):
+        adapter.retract(Retraction("4b0a7c2e-0000-4000-8000-000000000001", "box", "v-1", remote_id))
+    assert outside.exists()
+    assert not (folder / "retracted").exists()
+
+
+@pytest.mark.parametrize("key", ["../../x", "a/b", ".x"])
+def test_local_adapter_refuses_an_idempotency_key_that_is_no_plain_file_name(
+    settings, tmp_path, key
+):
+    settings.PUBLISH_CHANNELS = {"box": {"adapter": "local", "folder": str(tmp_path / "box")}}
+    with pytest.raises(PermanentFailure, match="is not a plain file name"):
+        channels.get("box").adapter.publish(manifest(key))
+    assert list(tmp_path.rglob("*.json")) == []

@@ -2,8 +2,9 @@
 
 By default it answers like a well-behaved channel: 200 with a remote id, the
 same id again for an idempotency key it has seen (and no second publication).
-`script` queues other answers (a status, a delay, or a hang until released)
-for the next requests; `requests` records every request it received.
+`script` queues other answers (a status, a delay, a hang until released, a
+redirect, or raw bytes that are no JSON object) for the next requests;
+`requests` records every request it received, with its headers.
 """
 
 import json
@@ -18,12 +19,16 @@ class Answer:
     body: dict | None = None  # None: the idempotent default
     delay: float = 0
     hang: bool = False  # wait until `release()`
+    location: str | None = None  # a Location header (a redirect with a 3xx status)
+    raw: bytes | None = None  # the body as it is, instead of JSON
 
 
 @dataclass
 class Received:
     key: str
     body: dict
+    path: str = "/publish"
+    headers: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -83,7 +88,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         key = self.headers.get("Idempotency-Key", "")
         with self.state.lock:
-            self.state.requests.append(Received(key, body))
+            self.state.requests.append(Received(key, body, self.path, dict(self.headers)))
             answer = self.state.script.pop(0) if self.state.script else Answer()
         status, document = answer.status, answer.body
         if document is None and status < 300:
@@ -95,7 +100,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.state.released.wait(timeout=60)
         if answer.delay:
             self.state.released.wait(timeout=answer.delay)
-        self._send(status, document or {})
+        payload = answer.raw if answer.raw is not None else json.dumps(document or {}).encode()
+        self._send(status, payload, location=answer.location)
 
     def _idempotent(self, key: str, body: dict) -> dict:
         with self.state.lock:
@@ -106,11 +112,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self.state.published[key] = f"remote-{len(self.state.published) + 1}"
             return {"remote_id": self.state.published[key]}
 
-    def _send(self, status: int, document: dict) -> None:
-        payload = json.dumps(document).encode()
+    def _send(self, status: int, payload: bytes, *, location: str | None = None) -> None:
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
+            if location:
+                self.send_header("Location", location)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
