@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
+from safety.issues import issues_summary
 from safety.models import ActionKind, ReviewAction, ReviewStatus, SafetyReport
 from videos.models import Artifact, ArtifactKind
 
@@ -81,12 +82,7 @@ class ReportSummary:
 
     @property
     def categories(self) -> str:
-        issues = self.report.issues if isinstance(self.report.issues, list) else []
-        return ", ".join(
-            f"{i.get('category', '?')} ({i.get('severity', '?')})"
-            for i in issues
-            if isinstance(i, dict)
-        )
+        return issues_summary(self.report.issues)
 
 
 def safety_summary(video_id) -> list[ReportSummary]:

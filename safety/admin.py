@@ -4,7 +4,7 @@ from django.contrib import admin
 from contentops.admin_core import ContentAdmin
 from contentops.admin_links import admin_link, short_id
 from contentops.json_fields import PrettyJSONField
-from safety.issues import validate_issues
+from safety.issues import issues_summary, validate_issues
 from safety.models import ReviewQueueItem, SafetyReport
 from safety.queue_admin import ReviewQueueAdmin
 
@@ -46,14 +46,7 @@ class SafetyReportAdmin(ContentAdmin):
 
     @admin.display(description="Issues")
     def categories(self, obj):
-        if not isinstance(obj.issues, list):
-            return "—"
-        labels = [
-            f"{issue.get('category', '?')} ({issue.get('severity', '?')})"
-            for issue in obj.issues
-            if isinstance(issue, dict)
-        ]
-        return ", ".join(labels) or "—"
+        return issues_summary(obj.issues) or "—"
 
 
 admin.site.register(ReviewQueueItem, ReviewQueueAdmin)
