@@ -78,12 +78,18 @@ class Issue:
 
     @property
     def severity_known(self) -> bool:
-        return self.severity in SEVERITY_RANK and "severity" not in self.malformed
+        return "severity" not in self.malformed and self.severity.lower() in SEVERITY_RANK
+
+    @property
+    def severity_class(self) -> str:
+        """The vocabulary's word for the severity, for styling: `unknown` if none."""
+        return self.severity.lower() if self.severity_known else "unknown"
 
     @property
     def rank(self) -> int:
-        """Unknown severities rank lowest, below `low`."""
-        return SEVERITY_RANK[self.severity] if self.severity_known else 0
+        """As the queue's SQL ranks it (safety_max_severity): case-insensitive,
+        and unknown severities lowest, below `low`."""
+        return SEVERITY_RANK[self.severity.lower()] if self.severity_known else 0
 
     @property
     def seekable(self) -> bool:

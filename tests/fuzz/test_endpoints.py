@@ -37,7 +37,7 @@ def review_state(report) -> tuple:
     return rows(SafetyReport, pk=report.pk), ReviewAction.objects.count()
 
 
-@fuzz(max_examples=80)
+@fuzz(max_examples=60)
 @given(data=st.data())
 def test_review_buttons_posted_with_anything_act_or_refuse_without_writing(browser, data):
     with case("endpoints: review page"):
@@ -101,7 +101,7 @@ def stored_files(s3_media) -> dict:
     }
 
 
-@fuzz(max_examples=80)
+@fuzz(max_examples=60)
 @given(data=st.data())
 def test_the_approve_page_posted_with_anything_approves_or_refuses_without_writing(
     browser, channels_configured, stored_files, data

@@ -181,7 +181,7 @@ def plain(*, issues=None, payload=None, **video) -> dict:
 @example(made=plain(issues=[{"category": "c", "severity": "low", "evidence": {"start": 10**400}}]))
 @example(made=plain(issues=42))
 @example(made=plain(payload={"started_at": "0001-01-01T00:00:00+14:00"}))
-@fuzz(max_examples=40)
+@fuzz(max_examples=30)
 @given(made=st.composite(rows_of_every_kind)())
 def test_every_page_renders_rows_the_pipeline_wrote_in_any_shape(browser, made):
     with case("pipeline rows: pages"):

@@ -4,13 +4,19 @@ is understood is shown, what is not is shown as given and marked, nothing raises
 The pages that show issues (queue, review page, approve page, timeline) are
 tested here with the shapes that once broke them; tests/fuzz tries many more."""
 
+import json
+
 import pytest
+from django.db import connection
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from psycopg.types.json import Jsonb
 
 from publishing.approval import ReportSummary
 from safety.issues import MAX_SECONDS, Issue, issues_summary, parse_issues
 from safety.models import SafetyReport
 from tests.factories import PendingReportFactory, TaskFactory
+from tests.fuzz.strategies import json_values
 from tests.safety.pages import QUEUE_URL, html, review_url, select, select_one, text
 from videos.models import TaskStatus, TaskType
 
@@ -75,7 +81,9 @@ def test_a_400_digit_time_is_shown_with_all_its_digits():
     assert issue.start.given == "9" * 400
 
 
-@pytest.mark.parametrize("severity", [["high"], {"level": "high"}, 3, None, "extreme", "HIGH"])
+@pytest.mark.parametrize(
+    "severity", [["high"], {"level": "high"}, 3, None, "extreme", "hígh", " high"]
+)
 def test_a_severity_outside_the_vocabulary_is_shown_marked_unknown_and_ranked_lowest(severity):
     (issue,) = parse_issues([{"category": "spam", "severity": severity}])
     assert not issue.severity_known and issue.rank == 0
@@ -232,3 +240,54 @@ def test_the_queue_offers_only_text_categories_and_lists_every_report(client_for
         spec for spec in response.context["cl"].filter_specs if spec.title == "issue category"
     ]
     assert [c["display"] for c in categories.choices(response.context["cl"])][1:] == ["spam"]
+
+
+# The queue's order: the SQL rank agrees with the parser, whatever the shape
+
+
+def test_capitals_do_not_make_a_severity_unknown():
+    (issue,) = parse_issues([{"category": "c", "severity": "HIGH"}])
+    assert issue.severity_known and issue.rank == 3 and issue.severity == "HIGH"
+    assert issue.severity_class == "high"
+
+
+severities = st.one_of(
+    st.sampled_from(["low", "medium", "high", "critical", "HIGH", "Low", "extreme", "", " low"]),
+    json_values,
+)
+issue_documents = st.one_of(
+    st.lists(
+        st.one_of(
+            st.fixed_dictionaries({}, optional={"category": json_values, "severity": severities}),
+            json_values,
+        ),
+        max_size=4,
+    ),
+    json_values,
+)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@given(document=issue_documents)
+def test_the_sql_rank_of_any_document_is_the_worst_rank_the_parser_reads(document):
+    """A pipeline INSERT of any document succeeds, and safety_max_severity
+    (the queue's order) ranks it as the page's parser does."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT safety_max_severity(%s::jsonb)", [json.dumps(document)])
+        (rank,) = cursor.fetchone()
+    assert rank == max((issue.rank for issue in parse_issues(document)), default=0)
+
+
+@pytest.mark.parametrize(
+    "document",
+    ["42", '"text"', "null", "{}", '[[["deep"]]]', '[{"severity": {"a": 1}}]', "[null, 1, true]"],
+)
+def test_a_malformed_document_inserted_by_sql_is_stored_with_rank_zero(document):
+    task = TaskFactory(type=TaskType.SAFETY_CHECK)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO safety_reports (task_id, issues, requires_human_review) "
+            "VALUES (%s, %s::jsonb, true) RETURNING severity_rank",
+            [task.pk, document],
+        )
+        assert cursor.fetchone() == (0,)
