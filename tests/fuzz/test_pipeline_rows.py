@@ -6,6 +6,7 @@ page that shows them rendered: never a 500, nothing injected unescaped."""
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from django.db import connection
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -108,9 +109,16 @@ def insert(table: str, values: dict) -> str:
         return cursor.fetchone()[0]
 
 
+class RawJSON(str):
+    """JSON text written as it is: numbers Python cannot print, which json.dumps refuses."""
+
+
+HUGE = "9" * 5000  # past Python's 4,300-digit limit on int(); Postgres jsonb takes it
+
+
 def jsonb(value) -> str:
     """Any JSON value (a bare string or number too) as jsonb text."""
-    return json.dumps(value, ensure_ascii=False)
+    return value if isinstance(value, RawJSON) else json.dumps(value, ensure_ascii=False)
 
 
 def write(made: dict) -> dict:
@@ -231,3 +239,21 @@ def test_pages_render_rows_with_timestamps_python_cannot_hold(browser, moment, c
         keys = write(made)
         for url in pages(keys):
             send(browser, "pipeline rows: timestamps Python cannot hold", "get", url)
+
+
+@pytest.mark.parametrize("column", ["issues", "payload", "tone_profile"])
+def test_pages_render_json_with_numbers_past_what_python_reads(browser, column):
+    """A jsonb number of 5,000 digits is valid JSON that Postgres stores and
+    Python's json.loads refuses (ValueError, not JSONDecodeError)."""
+    made = plain()
+    document = RawJSON(f'[{{"category": "c", "severity": "low", "n": {HUGE}}}]')
+    if column == "issues":
+        made["report"]["issues"] = document
+    elif column == "payload":
+        made["tasks"][0]["payload"] = RawJSON(f'{{"n": {HUGE}}}')
+    else:
+        made["persona"]["tone_profile"] = RawJSON(f'{{"n": {HUGE}}}')
+    with case("pipeline rows: numbers Python cannot read"):
+        keys = write(made)
+        for url in pages(keys):
+            send(browser, "pipeline rows: numbers Python cannot read", "get", url)
