@@ -191,6 +191,7 @@ def test_a_severity_outside_the_vocabulary_is_marked_unknown_on_the_review_page(
     body = response.content.decode()
     (line,) = select(html(response), "#issues li.issue.severity-unknown")
     assert "(unknown severity)" in text(line)
+    assert text(select_one(line, "span.not-text")) == "Not text as expected: severity."
     assert "<script>" not in body and "<b>hi</b>" not in body
     assert "&lt;b&gt;hi&lt;/b&gt;" in body
 
