@@ -18,6 +18,7 @@ from safety.clearance import (  # noqa: F401 - publishing's names for them
     publish_sets,
     verdict_problem,
 )
+from safety.issues import issues_summary
 from safety.models import ActionKind, ReviewAction, SafetyReport
 
 
@@ -40,12 +41,7 @@ class ReportSummary:
 
     @property
     def categories(self) -> str:
-        issues = self.report.issues if isinstance(self.report.issues, list) else []
-        return ", ".join(
-            f"{i.get('category', '?')} ({i.get('severity', '?')})"
-            for i in issues
-            if isinstance(i, dict)
-        )
+        return issues_summary(self.report.issues)
 
 
 def safety_summary(video_id) -> list[ReportSummary]:

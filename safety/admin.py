@@ -5,6 +5,7 @@ from django.utils.html import format_html, format_html_join
 
 from contentops.admin_core import ContentAdmin
 from contentops.admin_links import admin_link, short_id
+from safety.issues import issues_summary
 from safety.models import ReviewQueueItem, SafetyReport
 from safety.queue_admin import ReviewQueueAdmin
 from safety.review import issue_lines
@@ -71,14 +72,7 @@ class SafetyReportAdmin(ContentAdmin):
 
     @admin.display(description="Issues")
     def categories(self, obj):
-        if not isinstance(obj.issues, list):
-            return "—"
-        labels = [
-            f"{issue.get('category', '?')} ({issue.get('severity', '?')})"
-            for issue in obj.issues
-            if isinstance(issue, dict)
-        ]
-        return ", ".join(labels) or "—"
+        return issues_summary(obj.issues) or "—"
 
     @admin.display(description="Issues")
     def issues_column(self, obj):

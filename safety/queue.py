@@ -113,7 +113,9 @@ def open_report_personas(limit: int = 50) -> list[tuple[str, str]]:
 
 def open_issue_categories(limit: int = 50) -> list[str]:
     """The issue categories that occur in open reports, for the category filter:
-    read from the data, so a new category from the pipeline shows up by itself."""
+    read from the data, so a new category from the pipeline shows up by itself.
+    Only text categories are offered: a filter matches text (the review page
+    shows the others, marked)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -124,7 +126,7 @@ def open_issue_categories(limit: int = 50) -> list[str]:
                  ) AS issue
             WHERE ((requires_human_review AND review_status IS NULL)
                    OR review_status = 'escalated')
-              AND jsonb_typeof(issue) = 'object' AND issue ? 'category'
+              AND jsonb_typeof(issue->'category') = 'string'
             ORDER BY 1
             LIMIT %s
             """,

@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from contentops.admin_core import WorkListAdmin
 from contentops.admin_links import admin_link
 from safety import services, views
+from safety.issues import issues_summary
 from safety.models import SEVERITY_RANK, ReviewStatus, SafetyReport, Severity
 from safety.queue import (
     QUEUE_ORDER,
@@ -215,18 +216,7 @@ class ReviewQueueAdmin(WorkListAdmin):
 
     @admin.display(description="Issues")
     def issues_column(self, obj):
-        if not isinstance(obj.issues, list):
-            return "—"
-        ranked = sorted(
-            (i for i in obj.issues if isinstance(i, dict)),
-            key=lambda i: SEVERITY_RANK.get(i.get("severity"), 0),
-            reverse=True,
-        )
-        return format_html(
-            "{}",
-            ", ".join(f"{i.get('category', '?')} ({i.get('severity', '?')})" for i in ranked[:3])
-            + (f" +{len(ranked) - 3}" if len(ranked) > 3 else ""),
-        )
+        return issues_summary(obj.issues, worst_first=True, limit=3) or "—"
 
     @admin.display(description="Video")
     def video_column(self, obj):

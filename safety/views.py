@@ -5,8 +5,6 @@ refusals caused by someone else acting first answer 409 with the page and a
 message, never a 500.
 """
 
-import json
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from safety import clearance, review, services
 from safety.highlight import highlight
+from safety.issues import as_text
 from safety.models import ActionKind, ReviewStatus, SafetyReport
 from safety.queue import describe_wait, sla_level
 from videos.storage import ArtifactMissing, InvalidS3Path, StorageUnavailable, read_text
@@ -57,13 +56,12 @@ def _script_preview(artifacts, lines):
 
 
 def _readable(document) -> list[tuple[str, str]]:
-    """A JSON object's entries as text a person reads (lists joined, not repr'd)."""
+    """A JSON object's entries as text a person reads; any other shape whole, as JSON."""
+    if document is None:
+        return []
     if not isinstance(document, dict):
-        return [("profile", json.dumps(document, ensure_ascii=False))] if document else []
-    return [
-        (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-        for key, value in document.items()
-    ]
+        return [("profile", as_text(document))]
+    return [(str(key), as_text(value)) for key, value in document.items()]
 
 
 def review_page(request, model_admin, report_id, *, error=None, status=200):

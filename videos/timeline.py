@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from contentops.history_view import event_rows
 from publishing.models import PublishReceipt
+from safety.issues import parse_issues
 from safety.models import ActionKind, ClearanceLapse, ReviewAction, SafetyReport
 from videos.models import Artifact, Task, TaskStatus, VideoStatus
 from videos.previews import Previews, preview_artifacts
@@ -87,18 +88,7 @@ def video_timeline(video, *, user) -> Timeline:
             if may("videos.view_artifact")
             else None
         ),
-        reports=(
-            list(
-                SafetyReport.objects.filter(task__video=video)
-                .select_related("task")
-                .prefetch_related(
-                    Prefetch("review_actions", queryset=decisions(), to_attr="decisions")
-                )
-                .order_by("created_at", "pk")
-            )
-            if may("safety.view_safetyreport")
-            else None
-        ),
+        reports=_reports(video) if may("safety.view_safetyreport") else None,
         receipts=(
             list(PublishReceipt.objects.filter(video=video).order_by("timestamp", "pk"))
             if may("publishing.view_publishreceipt")
@@ -114,6 +104,20 @@ def video_timeline(video, *, user) -> Timeline:
             else None
         ),
     )
+
+
+def _reports(video) -> list[SafetyReport]:
+    """The video's reports, oldest first, each with its decisions and its
+    `issue_lines` read from whatever shape of `issues` the pipeline wrote."""
+    reports = list(
+        SafetyReport.objects.filter(task__video=video)
+        .select_related("task")
+        .prefetch_related(Prefetch("review_actions", queryset=decisions(), to_attr="decisions"))
+        .order_by("created_at", "pk")
+    )
+    for report in reports:
+        report.issue_lines = parse_issues(report.issues)
+    return reports
 
 
 def video_status_changes(video) -> list[StatusChange]:
@@ -170,14 +174,17 @@ def _status_moments(task_ids) -> dict:
 
 
 def _payload_time(task: Task, name: str) -> datetime | None:
+    """A time the pipeline wrote into the payload, if it is one this page can
+    show: ISO 8601, and within the years Python and the local zone can hold."""
     raw = task.payload.get(name) if isinstance(task.payload, dict) else None
     try:
         when = datetime.fromisoformat(raw) if isinstance(raw, str) else None
-    except ValueError:
+        if when is not None and timezone.is_naive(when):
+            when = timezone.make_aware(when, timezone.get_default_timezone())
+        # Near year 1 or 9999 the shift to UTC or the local zone overflows.
+        return timezone.localtime(when) if when is not None else None
+    except (ValueError, OverflowError):
         return None
-    if when is not None and timezone.is_naive(when):
-        when = timezone.make_aware(when, timezone.get_default_timezone())
-    return when
 
 
 def format_duration(duration: timedelta | None) -> str:
