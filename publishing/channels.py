@@ -192,6 +192,7 @@ class LocalAdapter(Adapter):
 
     def _log(self, event: str, key: str) -> None:
         line = f"{timezone.now().isoformat()}\t{event}\t{key}\t{os.getpid()}\n"
+        self.folder.mkdir(parents=True, exist_ok=True)
         # One write of one short line with O_APPEND: lines from workers never interleave.
         with open(self.folder / "published.log", "a") as log:
             log.write(line)

@@ -987,9 +987,19 @@ def _retract(receipt: PublishReceipt, note: str) -> None:
     channel = channels.get(receipt.channel)
     if channel is None:
         raise PublishRefused(_unconfigured(receipt.channel))
-    channel.adapter.retract(
-        Retraction(str(receipt.pk), receipt.channel, str(receipt.video_id), receipt.remote_id or "")
-    )
+    try:
+        channel.adapter.retract(
+            Retraction(
+                str(receipt.pk), receipt.channel, str(receipt.video_id), receipt.remote_id or ""
+            )
+        )
+    except PublishFailure:
+        raise
+    except Exception as error:  # noqa: BLE001 - an adapter's bug is a refusal, not a 500
+        log.exception("Channel %s failed to retract receipt %s", channel.name, receipt.pk)
+        raise TemporaryFailure(
+            f"The channel's adapter raised {type(error).__name__} (the log has more)."
+        ) from None
     with transaction.atomic():
         video = queue.lock_video(receipt.video_id) if receipt.video_id else None
         (receipt,) = queue.lock_receipts([receipt.pk])

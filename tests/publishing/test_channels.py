@@ -149,6 +149,14 @@ def test_local_adapter_retracts_into_a_folder_of_its_own(settings, tmp_path):
     assert (tmp_path / "retracted" / f"{remote_id}.json").exists()
 
 
+def test_local_adapter_retracts_from_a_folder_that_was_never_made(settings, tmp_path):
+    folder = tmp_path / "gone"
+    settings.PUBLISH_CHANNELS = {"box": {"adapter": "local", "folder": str(folder)}}
+    channels.get("box").adapter.retract(Retraction("r-1", "box", "v-1", "r-1"))
+    events = [line.split("\t")[1:3] for line in (folder / "published.log").open()]
+    assert events == [["retracted", "r-1"]]
+
+
 # The webhook adapter, against a real HTTP server
 
 

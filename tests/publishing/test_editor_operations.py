@@ -121,6 +121,23 @@ def test_retract_takes_the_video_down_and_records_it(publisher, ready_video, cha
     assert again.refused == {receipt.pk: "not published (it is retracted)"}
 
 
+def test_a_retract_the_adapter_breaks_on_is_refused_and_leaves_the_receipt(
+    publisher, ready_video, channel_root
+):
+    (receipt,) = approve(ready_video(), publisher)
+    run_worker()
+    # Where the local adapter keeps retracted manifests, a file stands: it raises OSError.
+    (channel_root / "youtube" / "retracted").write_text("not a folder")
+
+    outcome = services.retract_publish(receipt_ids=[receipt.pk], editor=publisher)
+
+    assert outcome.refused == {
+        receipt.pk: "the channel did not retract it: "
+        "The channel's adapter raised FileExistsError (the log has more)."
+    }
+    assert reload(receipt).status == PublishStatus.PUBLISHED
+
+
 def test_a_video_retracted_from_every_channel_is_ready_to_approve_again(publisher, ready_video):
     video = ready_video()
     youtube, tiktok = approve(video, publisher, ["youtube", "tiktok"])
