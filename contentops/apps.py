@@ -6,11 +6,17 @@ class ContentopsAdminConfig(AdminConfig):
     default_site = "contentops.admin_site.ContentopsAdminSite"
 
 
+# The most digits before the point a Postgres numeric (so a jsonb number) holds.
+JSONB_INTEGER_DIGITS = 131072
+
+
 class ContentopsConfig(AppConfig):
     name = "contentops"
     verbose_name = "Content operations"
 
     def ready(self):
+        import sys
+
         from django.db.backends.signals import connection_created
 
         from contentops.db import register_clamping_loaders
@@ -18,3 +24,8 @@ class ContentopsConfig(AppConfig):
         # Every connection, in every process: a timestamp past year 9999 in any
         # row must not break the pages or the worker that read it.
         connection_created.connect(register_clamping_loaders, dispatch_uid="clamping_loaders")
+        # Every integer jsonb holds (up to 131,072 digits) must be readable: Python
+        # refuses ints of more than 4,300 digits by default, and a pipeline row
+        # holding one would break every page listing it. Reading the largest takes
+        # under a second, so the limit still bounds the cost of hostile input.
+        sys.set_int_max_str_digits(JSONB_INTEGER_DIGITS)
