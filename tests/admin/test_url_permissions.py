@@ -133,14 +133,16 @@ MATRIX = {
     **model_pages("personas_persona", view=READERS, change=ONLY_SUPERUSER, add=ONLY_SUPERUSER),
     **model_pages("videos_video", view=READERS, change=EDITING, add=ONLY_SUPERUSER),
     "admin:videos_video_timeline": rule(READERS),
-    # Tasks: editors queue them; nobody edits a publish task by hand (PIPELINE_RECORD).
-    **model_pages("videos_task", view=READERS, change=NOBODY, add=EDITING, acts=ONLY_SUPERUSER),
-    **model_pages("videos_artifact", view=READERS, change=EDITING, add=ONLY_SUPERUSER),
+    # Tasks: editors queue them; nobody adds, edits, requeues or deletes a publish task
+    # (the world's task is one) by hand (PIPELINE_RECORD).
+    **model_pages("videos_task", view=READERS, add=EDITING, delete=NOBODY),
+    # Artifacts are the pipeline's: their file changes only through the upload.
+    **model_pages("videos_artifact", view=READERS, change=EDITING, delete=NOBODY),
     "admin:videos_artifact_gallery": rule(READERS),
     "admin:videos_artifact_content": rule(READERS),
     "admin:videos_artifact_upload": rule(EDITING),
     # Reports are the pipeline's record: read by all, changed by nobody (PIPELINE_RECORD).
-    **model_pages("safety_safetyreport", view=READERS, acts=NOBODY),
+    **model_pages("safety_safetyreport", view=READERS, delete=NOBODY),
     # Its change page is the review page, whatever the method: it changes nothing.
     **model_pages(
         "safety_reviewqueueitem", view=REVIEWING, change=REVIEWING, delete=NOBODY, acts=REVIEWING
@@ -154,7 +156,7 @@ MATRIX = {
     "admin:safety_reviewqueueitem_takeover": button({MODERATOR, SUPERUSER}),
     # Receipts are the worker's record: no add, no change (PIPELINE_RECORD).
     # Retry, cancel and retract are the editors' operations on them.
-    **model_pages("publishing_publishreceipt", view=READERS, acts=EDITING),
+    **model_pages("publishing_publishreceipt", view=READERS, delete=NOBODY, acts=EDITING),
     # Work lists: their change pages are redirects to the approve page and the receipt.
     **model_pages("publishing_readyvideo", view=EDITING, change=EDITING, delete=NOBODY),
     "admin:publishing_readyvideo_approve": rule(EDITING),
@@ -179,10 +181,16 @@ CHANGELIST_ACTIONS = {
 PIPELINE_RECORD = (
     "admin:safety_safetyreport_add",
     "admin:safety_safetyreport_change",
+    "admin:safety_safetyreport_delete",
     "admin:publishing_publishreceipt_add",
     "admin:publishing_publishreceipt_change",
+    "admin:publishing_publishreceipt_delete",
     "admin:videos_task_add",  # a publish task, with a payload of the editor's making
     "admin:videos_task_change",  # the world's task is a publish task
+    "admin:videos_task_delete",
+    "admin:videos_task_changelist",  # requeueing it: publishing's retry does that
+    "admin:videos_artifact_add",
+    "admin:videos_artifact_delete",
 )
 
 # ---------------------------------------------------------------------------
@@ -378,6 +386,20 @@ def _posts(world) -> dict:
         "admin:videos_task_change": task_data(
             task, status="queued", payload=json.dumps({"channel": "tiktok", "artifacts": []})
         ),
+        "admin:videos_artifact_add": {
+            "video": video.pk,
+            "kind": ArtifactKind.RENDER,
+            "s3_path": f"s3://contentops/videos/{video.pk}/unreviewed.webm",
+        },
+        **{
+            f"admin:{app_model}_delete": {"post": "yes"}
+            for app_model in (
+                "safety_safetyreport",
+                "publishing_publishreceipt",
+                "videos_task",
+                "videos_artifact",
+            )
+        },
     }
 
 
