@@ -9,7 +9,8 @@ from tests.faults.stack import App, PrivatePostgres, PrivateS3, private_folder
 class Services:
     """One module's private Postgres and S3, migrated, with a superuser."""
 
-    def __init__(self):
+    def __init__(self, channels: dict | None = None):
+        self.extra_channels = channels or {}
         self.folder = private_folder("app")
         self.postgres, self.s3 = PrivatePostgres(), PrivateS3()
         try:
@@ -29,7 +30,8 @@ class Services:
                 "label": "Local",
                 "folder": str(self.channel),
                 "delay": 0.1,
-            }
+            },
+            **self.extra_channels,
         }
         self.app = App(
             self.postgres,

@@ -8,6 +8,7 @@ own, on free ports, and is removed afterwards.
 """
 
 import http.cookiejar
+import http.server
 import json
 import os
 import random
@@ -18,6 +19,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -428,3 +430,65 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 def text_of(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+class FaultyWebhook:
+    """A channel behind the webhook adapter that misbehaves as told: `mode` is
+    "ok" (a remote id per idempotency key), "hang" (no answer for a minute),
+    "redirect" (302 to /elsewhere, which counts who followed it) or "garbage"
+    (200 with a body that is not JSON)."""
+
+    def __init__(self):
+        self.mode = "ok"
+        self.published: dict[str, int] = {}  # idempotency key -> times published
+        self.followed = 0  # requests that reached /elsewhere
+        self.release = threading.Event()
+        webhook = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                webhook._answer(self)
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                webhook._answer(self)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/publish"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def _answer(self, handler) -> None:
+        if handler.path == "/elsewhere":
+            self.followed += 1
+            return self._send(handler, 200, b'{"remote_id": "followed-a-redirect"}')
+        if self.mode == "hang":
+            self.release.wait(timeout=60)
+            return self._send(handler, 504, b"{}")
+        if self.mode == "redirect":
+            return self._send(handler, 302, b"", location="/elsewhere")
+        if self.mode == "garbage":
+            return self._send(handler, 200, b"<html>\x00 not json \xff")
+        key = handler.headers.get("Idempotency-Key", "")
+        self.published[key] = self.published.get(key, 0) + 1
+        return self._send(handler, 200, json.dumps({"remote_id": f"hook-{key}"}).encode())
+
+    @staticmethod
+    def _send(handler, status: int, body: bytes, location: str | None = None) -> None:
+        try:
+            handler.send_response(status)
+            if location:
+                handler.send_header("Location", location)
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the worker gave up waiting
+
+    def stop(self) -> None:
+        self.release.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
