@@ -37,8 +37,9 @@ INTRO = {
         "ports) and runs the app as processes against them (migrate, runserver, "
         "publish_worker on a local channel), then breaks them: Postgres restarted and "
         "stopped while pages load and while two workers publish; S3 killed under the "
-        "gallery, the review page, an upload and a publish. Pages must answer 200 or the "
-        "503 page, never a 500; every approval must be published exactly once.",
+        "gallery, the review page, an upload and a publish; a webhook channel that hangs, "
+        "redirects or answers garbage. Pages must answer 200 or the 503 page, never a 500; "
+        "every approval must be published exactly once, and never through a redirect.",
         "make test PYTEST_ARGS=tests/faults",
     ),
 }
