@@ -57,7 +57,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost, to time everything else; it removes itself unless SERVER_TIMING.
+    # Outermost of all: a request whose database is away answers 503, not 500.
+    "contentops.unavailable.DatabaseUnavailableMiddleware",
+    # Outermost after it, to time everything else; it removes itself unless SERVER_TIMING.
     "contentops.server_timing.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
