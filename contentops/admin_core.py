@@ -1,17 +1,22 @@
 """What every ModelAdmin here shares: UUID search on the key, history from the
 database's event tables, and a guard on permissions for custom views."""
 
+import functools
 import uuid
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.utils.text import capfirst
+from django.urls import URLPattern
+from django.utils.text import capfirst, get_text_list
 
+from contentops import inputs
 from contentops.history_view import event_rows
 from contentops.pagination import BoundedPaginator
 
@@ -23,13 +28,83 @@ def parse_uuid(term: str) -> uuid.UUID | None:
         return None
 
 
+def keyed_pattern(model_admin, pattern):
+    """`pattern`, answering 404 when its object id cannot be a key of the model.
+
+    Django's views look such an id up and fail in their own ways (a redirect
+    saying it was deleted, a ValidationError from a custom view's query)."""
+    if not isinstance(pattern, URLPattern) or "object_id" not in pattern.pattern.converters:
+        return pattern
+    view = pattern.callback
+
+    @functools.wraps(view)
+    def checked(request, *args, **kwargs):
+        object_id = kwargs["object_id"]
+        # Only for users of the site: others get the login page, as for any id.
+        if model_admin.admin_site.has_permission(request) and not is_key(model_admin, object_id):
+            raise Http404(f"No {model_admin.opts.verbose_name} has the key {object_id!r}.")
+        return view(request, *args, **kwargs)
+
+    return URLPattern(pattern.pattern, checked, pattern.default_args, pattern.name)
+
+
+def is_key(model_admin, object_id: str) -> bool:
+    """Whether `object_id`, as quoted in an admin URL, can be a key of the admin's model."""
+    key = model_admin.opts.pk
+    try:
+        key.run_validators(key.to_python(unquote(object_id)))
+    except ValidationError:
+        return False
+    return True
+
+
+def _unusable_parameters(query) -> list[str]:
+    """The query string's parameters no database column can be compared with."""
+    return [
+        key
+        for key, values in query.lists()
+        if any(inputs.query_text(text) is None for text in (key, *values))
+    ]
+
+
 class BoundedListAdmin(admin.ModelAdmin):
     """A changelist that stays as fast at millions of rows as at thousands: it
     counts matching rows only up to `ADMIN_COUNT_LIMIT` (never the whole table)
-    and pages no further, and "select all" acts on no more rows than that."""
+    and pages no further, and "select all" acts on no more rows than that.
+
+    Its list ignores, with a message, query values no column can hold."""
 
     paginator = BoundedPaginator
     show_full_result_count = False
+
+    def changelist_view(self, request, extra_context=None):
+        unusable = _unusable_parameters(request.GET)
+        if unusable:
+            names = get_text_list([f"“{inputs.shown(key)}”" for key in unusable], "and")
+            messages.warning(
+                request, f"Ignored {names}: a filter or search cannot contain a NUL character."
+            )
+            kept = request.GET.copy()
+            for key in unusable:
+                del kept[key]
+            return HttpResponseRedirect(f"{request.path}?{kept.urlencode()}")
+        if ERROR_FLAG in request.GET and len(request.GET) > 1:
+            # Django answers "Database error" to a bad filter next to its flag, which
+            # only ever comes alone from its own redirect: drop the flag instead.
+            kept = request.GET.copy()
+            del kept[ERROR_FLAG]
+            return HttpResponseRedirect(f"{request.path}?{kept.urlencode()}")
+        return super().changelist_view(request, extra_context)
+
+    def get_changelist_instance(self, request):
+        try:
+            return super().get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            # Django then shows the list unfiltered; say why.
+            messages.warning(
+                request, "The list's filters were not valid here, so it is shown unfiltered."
+            )
+            raise
 
     def response_action(self, request, queryset):
         # The page hides "select all" when the count is capped; a crafted POST

@@ -1,0 +1,83 @@
+"""Values people (or anything posing as a browser) send in forms and query
+strings, parsed at the boundary: a value outside its domain is a message a
+person understands, never an exception deeper down (a DataError from Postgres,
+an OverflowError from datetime arithmetic).
+"""
+
+import uuid
+from datetime import UTC, datetime
+
+from django.utils import timezone
+
+# Postgres `integer`: the columns (state_version, attempts ...) a form's number lands in.
+INT_MIN = -(2**31)
+INT_MAX = 2**31 - 1
+
+
+class InvalidInput(ValueError):
+    """A value that is not what its field takes; the message says so to a person."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def form_int(raw, *, name: str, minimum: int = INT_MIN, maximum: int = INT_MAX) -> int | None:
+    """An integer from a form field: None when blank, else ASCII digits with an
+    optional sign, within [minimum, maximum].
+
+    Not `str.isdigit()`: it accepts "²" and other digits `int()` refuses.
+    """
+    text = (raw or "").strip()
+    if not text:
+        return None
+    digits = text[1:] if text[0] in "+-" else text
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 20:
+        raise InvalidInput(f"The {name} must be a whole number, not “{shown(text)}”.")
+    value = int(text)
+    if not minimum <= value <= maximum:
+        raise InvalidInput(f"The {name} must be between {minimum:,} and {maximum:,}.")
+    return value
+
+
+def form_datetime(raw, *, name: str) -> datetime | None:
+    """A moment from a form field (ISO 8601, as `<input type="datetime-local">`
+    sends it): None when blank; naive times are in the current time zone.
+
+    A moment that exists only in a far offset (year 1 at +14:00 is year 0 in UTC)
+    is refused here, so later arithmetic never overflows."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise InvalidInput(
+            f"The {name} “{shown(text)}” is not a date and time (YYYY-MM-DD HH:MM)."
+        ) from None
+    return moment
+
+
+def query_uuid(raw) -> uuid.UUID | None:
+    """A key from a query string, or None when it is not one."""
+    try:
+        return uuid.UUID(str(raw).strip())
+    except ValueError:
+        return None
+
+
+def query_text(raw) -> str | None:
+    """Text from a query string that Postgres can compare with, or None: a NUL
+    character cannot be in a text value, so a query with one would fail."""
+    if raw is None or "\x00" in raw:
+        return None
+    return raw
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """`text` safe and short enough to repeat back in a message."""
+    text = text.replace("\x00", "\\0")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
