@@ -5,7 +5,7 @@ an OverflowError from datetime arithmetic).
 """
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.utils import timezone
 
@@ -44,8 +44,8 @@ def form_datetime(raw, *, name: str) -> datetime | None:
     """A moment from a form field (ISO 8601, as `<input type="datetime-local">`
     sends it): None when blank; naive times are in the current time zone.
 
-    A moment that exists only in a far offset (year 1 at +14:00 is year 0 in UTC)
-    is refused here, so later arithmetic never overflows."""
+    Whether the moment is one the caller accepts is the caller's rule: year 1
+    at +14:00 parses, though it is year 0 in UTC, where arithmetic overflows."""
     text = (raw or "").strip()
     if not text:
         return None
@@ -53,7 +53,6 @@ def form_datetime(raw, *, name: str) -> datetime | None:
         moment = datetime.fromisoformat(text)
         if timezone.is_naive(moment):
             moment = timezone.make_aware(moment)
-        moment.astimezone(UTC)
     except (ValueError, OverflowError):
         raise InvalidInput(
             f"The {name} “{shown(text)}” is not a date and time (YYYY-MM-DD HH:MM)."

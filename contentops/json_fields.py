@@ -16,7 +16,6 @@ from collections.abc import Callable
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 
 # Python's json parser recurses once per level and fails (RecursionError) in
 # the thousands; no document of ours needs more than a few levels.
@@ -69,8 +68,8 @@ def parse_document(text: str):
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > settings.ADMIN_JSON_MAX_BYTES:
         raise ValidationError(
-            f"This document is {filesizeformat(size)}; at most "
-            f"{filesizeformat(settings.ADMIN_JSON_MAX_BYTES)} are accepted.",
+            f"This document is {_kb(size)}; at most {_kb(settings.ADMIN_JSON_MAX_BYTES)} "
+            "are accepted.",
             code="too_large",
         )
     if _depth(text) > MAX_DEPTH:
@@ -153,6 +152,10 @@ def _text_problem(document) -> str | None:
         elif isinstance(value, list):
             pending.extend(value)
     return None
+
+
+def _kb(size: int) -> str:
+    return f"{math.ceil(size / 1024):,} KB"
 
 
 def _short(text: str, limit: int = 24) -> str:
