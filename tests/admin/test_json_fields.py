@@ -244,8 +244,12 @@ def test_a_refused_document_is_shown_back_as_typed(browser):
     assert f">\n{typed}</textarea>" in unescape(response.content.decode())
 
 
-def test_documents_at_the_limits_are_saved(browser):
+def test_documents_at_the_limits_are_saved_and_one_past_them_refused(browser):
     persona = PersonaFactory()
+    past = {"nested": "[" * 65 + "]" * 65, "big": str(2**53), "small": str(-(2**53))}
+    for name, text in past.items():
+        form = post(browser, persona, persona_data(persona, tone_profile=f'{{"{name}": {text}}}'))
+        assert form.errors["tone_profile"], name
     profile = {
         "nested": json.loads("[" * 63 + "]" * 63),
         "big": 2**53 - 1,
