@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern
-from django.utils.text import capfirst, get_text_list
+from django.utils.text import capfirst
 
 from contentops import inputs
 from contentops.history_view import event_rows
@@ -72,29 +72,62 @@ class BoundedListAdmin(admin.ModelAdmin):
     counts matching rows only up to `ADMIN_COUNT_LIMIT` (never the whole table)
     and pages no further, and "select all" acts on no more rows than that.
 
-    Its list ignores, with a message, query values no column can hold."""
+    Its list ignores, with a message, query values no column can hold and values
+    outside a filtered column's vocabulary (see `refused_parameters`)."""
 
     paginator = BoundedPaginator
     show_full_result_count = False
 
     def changelist_view(self, request, extra_context=None):
-        unusable = _unusable_parameters(request.GET)
-        if unusable:
-            names = get_text_list([f"“{inputs.shown(key)}”" for key in unusable], "and")
-            messages.warning(
-                request, f"Ignored {names}: a filter or search cannot contain a NUL character."
-            )
-            kept = request.GET.copy()
-            for key in unusable:
-                del kept[key]
-            return HttpResponseRedirect(f"{request.path}?{kept.urlencode()}")
+        refused = self.refused_parameters(request.GET)
+        if refused:
+            for why in refused.values():
+                messages.warning(request, why)
+            return self._without(request, refused)
         if ERROR_FLAG in request.GET and len(request.GET) > 1:
             # Django answers "Database error" to a bad filter next to its flag, which
             # only ever comes alone from its own redirect: drop the flag instead.
-            kept = request.GET.copy()
-            del kept[ERROR_FLAG]
-            return HttpResponseRedirect(f"{request.path}?{kept.urlencode()}")
+            return self._without(request, [ERROR_FLAG])
         return super().changelist_view(request, extra_context)
+
+    def refused_parameters(self, query) -> dict[str, str]:
+        """The query string's parameters the list ignores, each with the reason:
+        a NUL character (no column can hold one), or a value outside the
+        vocabulary of a filtered column (it would silently list nothing)."""
+        refused = {
+            key: f"Ignored “{inputs.shown(key)}”: a filter or search cannot contain a NUL "
+            "character."
+            for key in _unusable_parameters(query)
+        }
+        for key, known in self._vocabularies().items():
+            for raw in query.getlist(key):
+                values = raw.split(",") if key.endswith("__in") else [raw]
+                if key not in refused and not set(values) <= known:
+                    refused[key] = (
+                        f"Ignored the filter “{key}”: “{inputs.shown(raw)}” is not one of "
+                        f"{', '.join(sorted(known))}."
+                    )
+        return refused
+
+    def _vocabularies(self) -> dict[str, set[str]]:
+        """Query parameter -> the values it may take, for each filtered column with choices."""
+        vocabularies = {}
+        for entry in self.list_filter:
+            name = entry[0] if isinstance(entry, tuple | list) else entry
+            if not isinstance(name, str) or "__" in name:
+                continue
+            field = self.opts.get_field(name)
+            if field.choices:
+                known = {str(value) for value, _ in field.flatchoices}
+                for key in (name, f"{name}__exact", f"{name}__in"):
+                    vocabularies[key] = known
+        return vocabularies
+
+    def _without(self, request, keys):
+        kept = request.GET.copy()
+        for key in keys:
+            del kept[key]
+        return HttpResponseRedirect(f"{request.path}?{kept.urlencode()}")
 
     def get_changelist_instance(self, request):
         try:

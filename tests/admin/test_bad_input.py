@@ -164,6 +164,25 @@ def test_a_nul_in_a_filter_or_search_is_ignored_with_a_message(browser, rows, ur
     ]
 
 
+@pytest.mark.parametrize(
+    ("url", "key", "value", "vocabulary"),
+    [
+        ("/admin/videos/video/", "status", "bogus", "approved, archived, draft"),
+        ("/admin/videos/task/", "type__exact", "Render", "audio, publish, render"),
+        ("/admin/videos/artifact/", "kind__in", "render,podcast", "audio, render, script"),
+        ("/admin/publishing/publishreceipt/", "status__exact", "", "failed, pending"),
+    ],
+)
+def test_a_value_outside_a_columns_vocabulary_is_ignored_with_a_message(
+    browser, rows, url, key, value, vocabulary
+):
+    response = browser.get(url, {key: value, "o": "1"})
+    assert response.status_code == 302
+    assert response.url == f"{url}?o=1"
+    (message,) = messages_of(response)
+    assert message.startswith(f"Ignored the filter “{key}”: “{value}” is not one of {vocabulary}")
+
+
 def test_a_persona_filter_that_is_not_a_key_shows_the_queue_unfiltered_with_a_message(
     browser, rows
 ):
