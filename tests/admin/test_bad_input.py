@@ -24,7 +24,7 @@ from tests.factories import (
     VideoFactory,
 )
 from tests.safety.pages import QUEUE_URL, endpoint_url
-from videos.models import ArtifactKind, TaskStatus, TaskType, VideoStatus
+from videos.models import ArtifactKind, TaskStatus, TaskType, Video, VideoStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -257,3 +257,18 @@ def test_a_decision_with_a_version_that_is_not_an_integer_is_refused_and_not_rec
     )
     assert response.status_code == 302
     assert ReviewAction.objects.get(report=claimed, kind=ActionKind.APPROVE).video_version_seen == 3
+
+
+@pytest.mark.parametrize("version", ["²", "x", "1.0", "99999999999"])
+def test_a_list_action_with_a_malformed_seen_version_treats_the_row_as_changed(browser, version):
+    video = VideoFactory(status=VideoStatus.DRAFT)
+    data = {
+        "action": "archive_selected",
+        "index": 0,
+        "_selected_action": [video.pk],
+        f"_seen_version_{video.pk}": version,
+    }
+    response = browser.post("/admin/videos/video/", data, follow=True)
+    assert response.status_code == 200
+    assert Video.objects.get(pk=video.pk).status == VideoStatus.DRAFT
+    assert any("changed by someone else" in m for m in messages_of(response))
