@@ -272,3 +272,15 @@ def test_a_list_action_with_a_malformed_seen_version_treats_the_row_as_changed(b
     assert response.status_code == 200
     assert Video.objects.get(pk=video.pk).status == VideoStatus.DRAFT
     assert any("changed by someone else" in m for m in messages_of(response))
+
+
+def test_a_decision_note_with_a_nul_character_is_refused_and_not_recorded(
+    client_for, moderator, claimed
+):
+    response = client_for(moderator).post(
+        endpoint_url(claimed, "decide"),
+        {"decision": "reject", "reason_reject": "violence", "note": "saw\x00it"},
+    )
+    assert response.status_code == 400
+    assert "The note contains a NUL character" in response.content.decode()
+    assert not ReviewAction.objects.filter(report=claimed, kind=ActionKind.REJECT).exists()
