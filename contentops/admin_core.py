@@ -196,6 +196,9 @@ class ContentAdmin(BoundedListAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
+        if inputs.query_text(term) is None:
+            # No text column holds a NUL: nothing matches (the autocomplete asks here too).
+            return queryset.none(), False
         key = parse_uuid(term)
         if key:
             return queryset.filter(pk__in=self.rows_with_key(key)), False

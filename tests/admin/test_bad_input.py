@@ -284,3 +284,23 @@ def test_a_decision_note_with_a_nul_character_is_refused_and_not_recorded(
     assert response.status_code == 400
     assert "The note contains a NUL character" in response.content.decode()
     assert not ReviewAction.objects.filter(report=claimed, kind=ActionKind.REJECT).exists()
+
+
+@pytest.mark.parametrize(
+    ("model", "field"),
+    [
+        ("videos.video", "persona"),
+        ("videos.task", "video"),
+        ("videos.artifact", "video"),
+        ("publishing.publishreceipt", "video"),
+    ],
+)
+def test_an_autocomplete_term_with_a_nul_character_finds_nothing(browser, rows, model, field):
+    app_label, model_name = model.split(".")
+    for term in ["\x00", "Nova\x00"]:
+        response = browser.get(
+            "/admin/autocomplete/",
+            {"term": term, "app_label": app_label, "model_name": model_name, "field_name": field},
+        )
+        assert response.status_code == 200
+        assert response.json()["results"] == []
