@@ -21,13 +21,6 @@ from contentops.history_view import event_rows
 from contentops.pagination import BoundedPaginator
 
 
-def parse_uuid(term: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(term.strip())
-    except ValueError:
-        return None
-
-
 def keyed_pattern(model_admin, pattern):
     """`pattern`, answering 404 when its object id cannot be a key of the model.
 
@@ -199,7 +192,7 @@ class ContentAdmin(BoundedListAdmin):
         if inputs.query_text(term) is None:
             # No text column holds a NUL: nothing matches (the autocomplete asks here too).
             return queryset.none(), False
-        key = parse_uuid(term)
+        key = inputs.query_uuid(term)
         if key:
             return queryset.filter(pk__in=self.rows_with_key(key)), False
         if not self.text_search_fields:

@@ -32,12 +32,12 @@ def form_int(raw, *, name: str, minimum: int = INT_MIN, maximum: int = INT_MAX) 
     if not text:
         return None
     digits = text[1:] if text[0] in "+-" else text
-    if not (digits.isascii() and digits.isdigit()) or len(digits) > 20:
+    if not (digits.isascii() and digits.isdigit()):
         raise InvalidInput(f"The {name} must be a whole number, not “{shown(text)}”.")
-    value = int(text)
-    if not minimum <= value <= maximum:
+    # Long digit strings are out of range whatever they say; int() of thousands raises.
+    if len(digits.lstrip("0")) > 20 or not minimum <= int(text) <= maximum:
         raise InvalidInput(f"The {name} must be between {minimum:,} and {maximum:,}.")
-    return value
+    return int(text)
 
 
 def form_datetime(raw, *, name: str) -> datetime | None:
