@@ -160,18 +160,20 @@ def schedule_problem(not_before: datetime | None, now: datetime) -> str | None:
     if not_before is None:
         return None
     latest = now + timedelta(days=settings.PUBLISH_SCHEDULE_MAX_DAYS)
+    too_late = (
+        f"Publishing can be scheduled at most {settings.PUBLISH_SCHEDULE_MAX_DAYS} days "
+        f"ahead: the latest allowed time is {_shown(latest)}."
+    )
+    passed = f"{not_before:%Y-%m-%d %H:%M} has passed: choose a later time, or publish now."
     try:
         utc = not_before.astimezone(UTC)
     except OverflowError:
-        # Beyond the calendar's edge in UTC: past the latest or before the earliest.
-        utc = datetime.max.replace(tzinfo=UTC) if not_before.year > 1 else None
-    if utc is not None and utc > latest:
-        return (
-            f"Publishing can be scheduled at most {settings.PUBLISH_SCHEDULE_MAX_DAYS} days "
-            f"ahead: the latest allowed time is {_shown(latest)}."
-        )
-    if utc is None or utc < now - SCHEDULE_GRACE:
-        return f"{not_before:%Y-%m-%d %H:%M} has passed: choose a later time, or publish now."
+        # Beyond the calendar's edge in UTC: year 9999 at -14:00, or year 1 at +14:00.
+        return too_late if not_before.year > 1 else passed
+    if utc > latest:
+        return too_late
+    if utc < now - SCHEDULE_GRACE:
+        return passed
     return None
 
 

@@ -135,12 +135,12 @@ class PersonaFilter(admin.SimpleListFilter):
         return filter_choices("personas", partial(open_report_personas, self.limit))
 
     def queryset(self, request, queryset):
-        persona_id = query_uuid(self.value()) if self.value() else None
-        if persona_id:
-            return queryset.filter(task__video__persona_id=persona_id)
-        if self.value():
+        if not self.value():
+            return queryset
+        persona_id = query_uuid(self.value())
+        if persona_id is None:
             raise IncorrectLookupParameters(f"{self.value()!r} is not a persona's key.")
-        return queryset
+        return queryset.filter(task__video__persona_id=persona_id)
 
 
 class ReviewQueueAdmin(WorkListAdmin):
