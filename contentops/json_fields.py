@@ -113,9 +113,7 @@ def _no_constant(name: str):
 def _float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise ValidationError(
-            f"The number {_short(text)} is too large to store.", code="overflow"
-        )
+        raise ValidationError(f"The number {_short(text)} is too large to store.", code="overflow")
     return value
 
 
