@@ -10,6 +10,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -121,6 +122,13 @@ class BoundedListAdmin(admin.ModelAdmin):
         for key in keys:
             del kept[key]
         return HttpResponseRedirect(f"{request.path}?{kept.urlencode()}")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        # A moment past year 9999 in UTC is stored, then breaks every page that reads it.
+        if isinstance(db_field, models.DateTimeField) and field is not None:
+            field.validators.append(inputs.storable_moment)
+        return field
 
     def get_changelist_instance(self, request):
         try:

@@ -5,8 +5,9 @@ an OverflowError from datetime arithmetic).
 """
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 # Postgres `integer`: the columns (state_version, attempts ...) a form's number lands in.
@@ -58,6 +59,18 @@ def form_datetime(raw, *, name: str) -> datetime | None:
             f"The {name} “{shown(text)}” is not a date and time (YYYY-MM-DD HH:MM)."
         ) from None
     return moment
+
+
+def storable_moment(moment: datetime) -> None:
+    """A form validator: `moment` must be one Postgres stores and psycopg reads
+    back, years 1 to 9999 in UTC (9999-12-31 23:59 in New York is year 10,000)."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(
+            "This date and time is outside the years 1 to 9999 in UTC; choose a nearer one.",
+            code="out_of_range",
+        ) from None
 
 
 def query_uuid(raw) -> uuid.UUID | None:

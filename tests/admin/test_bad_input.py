@@ -16,6 +16,7 @@ from django.db.models import CharField, TextField
 from publishing.models import PublishStatus
 from safety import services
 from safety.models import ActionKind, ReviewAction
+from tests.admin.pages import change_url, video_data
 from tests.factories import (
     ArtifactFactory,
     PendingReportFactory,
@@ -308,3 +309,28 @@ def test_an_autocomplete_term_with_a_nul_character_finds_nothing(browser, rows, 
         )
         assert response.status_code == 200
         assert response.json()["results"] == []
+
+
+# Dates and times in change forms
+
+
+@pytest.mark.parametrize(
+    ("time_zone", "day", "time"),
+    [
+        ("America/New_York", "9999-12-31", "23:59:00"),
+        ("Asia/Tokyo", "0001-01-01", "00:00:00"),
+    ],
+)
+def test_a_moment_outside_the_years_postgres_reads_back_is_a_form_error(
+    browser, settings, time_zone, day, time
+):
+    settings.TIME_ZONE = time_zone
+    video = VideoFactory(title="Before")
+    data = video_data(video, title="After", published_at_0=day, published_at_1=time)
+    response = browser.post(change_url(video), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["published_at"] == [
+        "This date and time is outside the years 1 to 9999 in UTC; choose a nearer one."
+    ]
+    assert Video.objects.get(pk=video.pk).title == "Before"
+    assert browser.get("/admin/videos/video/").status_code == 200
