@@ -1,35 +1,144 @@
 """What every ModelAdmin here shares: UUID search on the key, history from the
 database's event tables, and a guard on permissions for custom views."""
 
+import functools
 import uuid
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import URLPattern
 from django.utils.text import capfirst
 
+from contentops import inputs
 from contentops.history_view import event_rows
 from contentops.pagination import BoundedPaginator
 
 
-def parse_uuid(term: str) -> uuid.UUID | None:
+def keyed_pattern(model_admin, pattern):
+    """`pattern`, answering 404 when its object id cannot be a key of the model.
+
+    Django's views look such an id up and fail in their own ways (a redirect
+    saying it was deleted, a ValidationError from a custom view's query)."""
+    if not isinstance(pattern, URLPattern) or "object_id" not in pattern.pattern.converters:
+        return pattern
+    view = pattern.callback
+
+    @functools.wraps(view)
+    def checked(request, *args, **kwargs):
+        object_id = kwargs["object_id"]
+        # Only for users of the site: others get the login page, as for any id.
+        if model_admin.admin_site.has_permission(request) and not is_key(model_admin, object_id):
+            raise Http404(f"No {model_admin.opts.verbose_name} has the key {object_id!r}.")
+        return view(request, *args, **kwargs)
+
+    return URLPattern(pattern.pattern, checked, pattern.default_args, pattern.name)
+
+
+def is_key(model_admin, object_id: str) -> bool:
+    """Whether `object_id`, as quoted in an admin URL, can be a key of the admin's model."""
+    key = model_admin.opts.pk
     try:
-        return uuid.UUID(term.strip())
-    except ValueError:
-        return None
+        key.run_validators(key.to_python(unquote(object_id)))
+    except ValidationError:
+        return False
+    return True
+
+
+def _unusable_parameters(query) -> list[str]:
+    """The query string's parameters no database column can be compared with."""
+    return [
+        key
+        for key, values in query.lists()
+        if any(inputs.query_text(text) is None for text in (key, *values))
+    ]
 
 
 class BoundedListAdmin(admin.ModelAdmin):
     """A changelist that stays as fast at millions of rows as at thousands: it
     counts matching rows only up to `ADMIN_COUNT_LIMIT` (never the whole table)
-    and pages no further, and "select all" acts on no more rows than that."""
+    and pages no further, and "select all" acts on no more rows than that.
+
+    Its list ignores, with a message, query values no column can hold and values
+    outside a filtered column's vocabulary (see `refused_parameters`)."""
 
     paginator = BoundedPaginator
     show_full_result_count = False
+
+    def changelist_view(self, request, extra_context=None):
+        refused = self.refused_parameters(request.GET)
+        if refused:
+            for why in refused.values():
+                messages.warning(request, why)
+            return self._without(request, refused)
+        if ERROR_FLAG in request.GET and len(request.GET) > 1:
+            # Django answers "Database error" to a bad filter next to its flag, which
+            # only ever comes alone from its own redirect: drop the flag instead.
+            return self._without(request, [ERROR_FLAG])
+        return super().changelist_view(request, extra_context)
+
+    def refused_parameters(self, query) -> dict[str, str]:
+        """The query string's parameters the list ignores, each with the reason:
+        a NUL character (no column can hold one), or a value outside the
+        vocabulary of a filtered column (it would silently list nothing)."""
+        refused = {
+            key: f"Ignored “{inputs.shown(key)}”: a filter or search cannot contain a NUL "
+            "character."
+            for key in _unusable_parameters(query)
+        }
+        for key, known in self._vocabularies().items():
+            for raw in query.getlist(key):
+                values = raw.split(",") if key.endswith("__in") else [raw]
+                if key not in refused and not set(values) <= known:
+                    refused[key] = (
+                        f"Ignored the filter “{key}”: “{inputs.shown(raw)}” is not one of "
+                        f"{', '.join(sorted(known))}."
+                    )
+        return refused
+
+    def _vocabularies(self) -> dict[str, set[str]]:
+        """Query parameter -> the values it may take, for each filtered column with choices."""
+        vocabularies = {}
+        for entry in self.list_filter:
+            name = entry[0] if isinstance(entry, tuple | list) else entry
+            if not isinstance(name, str) or "__" in name:
+                continue
+            field = self.opts.get_field(name)
+            if field.choices:
+                known = {str(value) for value, _ in field.flatchoices}
+                for key in (name, f"{name}__exact", f"{name}__in"):
+                    vocabularies[key] = known
+        return vocabularies
+
+    def _without(self, request, keys):
+        kept = request.GET.copy()
+        for key in keys:
+            del kept[key]
+        return HttpResponseRedirect(f"{request.path}?{kept.urlencode()}")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        # A moment past year 9999 in UTC is stored, then breaks every page that reads it.
+        if isinstance(db_field, models.DateTimeField) and field is not None:
+            field.validators.append(inputs.storable_moment)
+        return field
+
+    def get_changelist_instance(self, request):
+        try:
+            return super().get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            # Django then shows the list unfiltered; say why.
+            messages.warning(
+                request, "The list's filters were not valid here, so it is shown unfiltered."
+            )
+            raise
 
     def response_action(self, request, queryset):
         # The page hides "select all" when the count is capped; a crafted POST
@@ -88,7 +197,10 @@ class ContentAdmin(BoundedListAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        key = parse_uuid(term)
+        if inputs.query_text(term) is None:
+            # No text column holds a NUL: nothing matches (the autocomplete asks here too).
+            return queryset.none(), False
+        key = inputs.query_uuid(term)
         if key:
             return queryset.filter(pk__in=self.rows_with_key(key)), False
         if not self.text_search_fields:

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 
+from contentops.inputs import InvalidInput, form_int
 from contentops.locking import GuardedUpdate, VersionConflict
 
 SEEN_VERSION_PREFIX = "_seen_version_"
@@ -150,9 +151,12 @@ def seen_versions(request, pks) -> dict:
     """The version of each row as the user's changelist showed it."""
     versions = {}
     for pk in pks:
-        raw = request.POST.get(f"{SEEN_VERSION_PREFIX}{pk}")
-        if raw is not None and raw.lstrip("-").isdigit():
-            versions[pk] = int(raw)
+        try:
+            seen = form_int(request.POST.get(f"{SEEN_VERSION_PREFIX}{pk}"), name="version")
+        except InvalidInput:
+            seen = -1  # no row has it: the row counts as changed since, never as unseen
+        if seen is not None:
+            versions[pk] = seen
     return versions
 
 

@@ -148,6 +148,8 @@ ARTIFACT_UPLOAD_MAX_BYTES = env_int("ARTIFACT_UPLOAD_MAX_BYTES", 256 * 1024 * 10
 # than N" and offer no further pages (people narrow with filters or search),
 # so neither COUNT nor OFFSET grows with the table.
 ADMIN_COUNT_LIMIT = env_int("ADMIN_COUNT_LIMIT", 10_000)
+# Largest JSON document (tone profile, task payload, report issues) a form accepts.
+ADMIN_JSON_MAX_BYTES = env_int("ADMIN_JSON_MAX_BYTES", 256 * 1024)
 
 
 def s3_options(endpoint_url: str | None) -> dict:
@@ -270,3 +272,5 @@ PUBLISH_MAX_ATTEMPTS = env_int("PUBLISH_MAX_ATTEMPTS", 5)
 # The wait before the first retry; it doubles with each attempt, up to an hour.
 PUBLISH_RETRY_SECONDS = env_int("PUBLISH_RETRY_SECONDS", 30)
 PUBLISH_POLL_SECONDS = env_float("PUBLISH_POLL_SECONDS", 5.0)
+# How far ahead an editor may schedule a publish.
+PUBLISH_SCHEDULE_MAX_DAYS = env_int("PUBLISH_SCHEDULE_MAX_DAYS", 365)

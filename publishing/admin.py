@@ -11,6 +11,7 @@ from django.utils.timezone import localtime
 
 from contentops.admin_core import ContentAdmin, WorkListAdmin
 from contentops.admin_links import admin_link, short_id
+from contentops.inputs import query_text
 from publishing import channels, services, views
 from publishing.models import PublishFailure, PublishReceipt, ReadyVideo
 from videos.models import VideoStatus
@@ -184,6 +185,8 @@ class ReadyToPublishAdmin(WorkListAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
+        if query_text(term) is None:
+            return queryset.none(), False
         return queryset.filter(title__icontains=term), False
 
     def get_urls(self):

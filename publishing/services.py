@@ -20,7 +20,7 @@ safety clearance judged (safety.clearance), the clearance lapses
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -165,15 +165,41 @@ def _channels_for(editor, names) -> list[channels.Channel]:
     return chosen
 
 
-def _schedule(not_before: datetime | None, now: datetime) -> datetime:
+def schedule_problem(not_before: datetime | None, now: datetime) -> str | None:
+    """Why a publish cannot be scheduled for `not_before`, or None.
+
+    The window is from now (less `SCHEDULE_GRACE`) to `PUBLISH_SCHEDULE_MAX_DAYS`
+    ahead: a far time (year 9999 at -14:00 is past year 10,000 in UTC) would be
+    stored where no reader can load it again, and stop the worker's sweep."""
     if not_before is None:
-        return now
-    if not_before < now - SCHEDULE_GRACE:
-        raise PublishRefused(
-            f"{timezone.localtime(not_before):%Y-%m-%d %H:%M} has passed: choose a later "
-            "time, or publish now."
-        )
-    return max(not_before, now)
+        return None
+    latest = now + timedelta(days=settings.PUBLISH_SCHEDULE_MAX_DAYS)
+    too_late = (
+        f"Publishing can be scheduled at most {settings.PUBLISH_SCHEDULE_MAX_DAYS} days "
+        f"ahead: the latest allowed time is {_shown(latest)}."
+    )
+    passed = f"{not_before:%Y-%m-%d %H:%M} has passed: choose a later time, or publish now."
+    try:
+        utc = not_before.astimezone(UTC)
+    except OverflowError:
+        # Beyond the calendar's edge in UTC: year 9999 at -14:00, or year 1 at +14:00.
+        return too_late if not_before.year > 1 else passed
+    if utc > latest:
+        return too_late
+    if utc < now - SCHEDULE_GRACE:
+        return passed
+    return None
+
+
+def _schedule(not_before: datetime | None, now: datetime) -> datetime:
+    problem = schedule_problem(not_before, now)
+    if problem:
+        raise PublishRefused(problem)
+    return now if not_before is None else max(not_before, now)
+
+
+def _shown(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M} ({timezone.get_current_timezone_name()})"
 
 
 def _etags(files: list[Artifact]) -> dict:

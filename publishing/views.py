@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_text_list
 
+from contentops import inputs
 from publishing import approval, channels, services
 from publishing.models import PublishReceipt, PublishStatus
 from safety.models import ClearanceLapse
@@ -124,12 +125,11 @@ def _page(request, model_admin, video_id, *, error=None, status=200, form=None):
     return TemplateResponse(request, "admin/publishing/approve.html", context, status=status)
 
 
-def _parse_time(raw: str) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+def _parse_time(raw: str) -> datetime:
+    moment = inputs.form_datetime(raw, name="publishing time")
+    if moment is None:
+        raise inputs.InvalidInput("Give a date and time.")
+    return moment
 
 
 def _approve(request, model_admin, video_id):
@@ -139,20 +139,18 @@ def _approve(request, model_admin, video_id):
         "when": post.get("when", "now"),
         "publish_at": post.get("publish_at", ""),
     }
-    not_before = None
-    if form["when"] == "at":
-        not_before = _parse_time(form["publish_at"])
-        if not_before is None:
-            return _page(
-                request, model_admin, video_id, error="Give a date and time.", status=400, form=form
-            )
-    version = post.get("video_version", "")
+    try:
+        not_before = _parse_time(form["publish_at"]) if form["when"] == "at" else None
+        version = inputs.form_int(post.get("video_version"), name="video version")
+    except inputs.InvalidInput as error:
+        return _page(request, model_admin, video_id, error=error.message, status=400, form=form)
     try:
         receipts = services.approve_publish(
             video_id=video_id,
             editor=request.user,
             channel_names=form["channels"],
-            video_version=int(version) if version.lstrip("-").isdigit() else -1,
+            # No version: the page was not ours; it cannot match any video's.
+            video_version=-1 if version is None else version,
             artifacts_seen=post.get("artifacts", ""),
             not_before=not_before,
         )

@@ -7,6 +7,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.template.defaultfilters import pluralize
@@ -17,6 +18,7 @@ from django.utils.html import format_html
 
 from contentops.admin_core import WorkListAdmin
 from contentops.admin_links import admin_link
+from contentops.inputs import query_uuid
 from safety import services, views
 from safety.issues import issues_summary
 from safety.models import SEVERITY_RANK, ReviewStatus, SafetyReport, Severity
@@ -134,9 +136,12 @@ class PersonaFilter(admin.SimpleListFilter):
         return filter_choices("personas", partial(open_report_personas, self.limit))
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(task__video__persona_id=self.value())
-        return queryset
+        if not self.value():
+            return queryset
+        persona_id = query_uuid(self.value())
+        if persona_id is None:
+            raise IncorrectLookupParameters(f"{self.value()!r} is not a persona's key.")
+        return queryset.filter(task__video__persona_id=persona_id)
 
 
 class ReviewQueueAdmin(WorkListAdmin):

@@ -228,6 +228,8 @@ def _validate(kind: str, reason_code: str, note: str) -> None:
         raise ReviewRefused(f"Choose a reason for {kind}: {reason_code!r} is not one of them.")
     if kind in NOTE_REQUIRED and not note.strip():
         raise ReviewRefused(f"A note is required to {kind}: say what you saw.")
+    if "\x00" in note:
+        raise ReviewRefused("The note contains a NUL character, which cannot be stored; remove it.")
 
 
 def decide(

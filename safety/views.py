@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from contentops import inputs
 from safety import clearance, review, services
 from safety.highlight import highlight
 from safety.issues import as_text
@@ -193,7 +194,10 @@ def take_over(request, model_admin, report_id):
 def decide(request, model_admin, report_id):
     _require_reviewer(request)
     kind = request.POST.get("decision", "")
-    version = request.POST.get("video_version_seen", "")
+    try:
+        version = inputs.form_int(request.POST.get("video_version_seen"), name="video version")
+    except inputs.InvalidInput as error:
+        return review_page(request, model_admin, report_id, error=error.message, status=400)
     try:
         action = services.decide(
             report_id=report_id,
@@ -201,7 +205,7 @@ def decide(request, model_admin, report_id):
             kind=kind,
             reason_code=request.POST.get(f"reason_{kind}", request.POST.get("reason", "")),
             note=request.POST.get("note", ""),
-            video_version_seen=int(version) if version.isdigit() else None,
+            video_version_seen=version,
             files_fingerprint=request.POST.get("files_seen", ""),
         )
     except services.ReviewRefused as refusal:

@@ -4,8 +4,17 @@ import django_filters
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 
+from contentops.inputs import query_uuid
 from personas.models import Persona
 from videos.models import Artifact, ArtifactKind, Video, VideoStatus
+
+
+class KeyAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete that looks up only values that are keys: a malformed one
+    (?persona=zzz) is the form's error to show, never a failed query."""
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [v for v in value if query_uuid(v)], attr)
 
 
 class ArtifactFilter(django_filters.FilterSet):
@@ -14,7 +23,7 @@ class ArtifactFilter(django_filters.FilterSet):
     persona = django_filters.ModelChoiceFilter(
         field_name="video__persona",
         queryset=Persona.objects.all(),
-        widget=AutocompleteSelect(Video._meta.get_field("persona"), admin.site),
+        widget=KeyAutocompleteSelect(Video._meta.get_field("persona"), admin.site),
     )
     status = django_filters.ChoiceFilter(
         field_name="video__status",

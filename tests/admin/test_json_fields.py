@@ -120,3 +120,65 @@ def test_json_is_shown_indented_on_the_change_page(browser, factory, field):
     stored = getattr(type(obj).objects.get(pk=obj.pk), field)  # in jsonb's key order
     page = unescape(browser.get(change_url(obj)).content.decode())
     assert json.dumps(stored, indent=2) in page
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+TOO_BIG_INTEGER = "9007199254740992"  # 2**53
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ('{"a": NaN}', "NaN is not a number JSON documents here may hold"),
+        ('{"a": Infinity}', "Infinity is not a number JSON documents here may hold"),
+        ('{"a": -Infinity}', "-Infinity is not a number JSON documents here may hold"),
+        ('{"x": 1e999}', "The number 1e999 is too large to store."),
+        ('{"x": -1e999}', "The number -1e999 is too large to store."),
+        (f'{{"x": {TOO_BIG_INTEGER}}}', "The integer 9007199254740992 is too large"),
+        ('{"x": ' + "9" * 5000 + "}", "The integer 999999999999999999999999… (5000 characters)"),
+        ('{"a": "x\\u0000y"}', "contains a NUL character (\\u0000), which cannot be stored."),
+        ('{"\\u0000": 1}', "contains a NUL character (\\u0000), which cannot be stored."),
+        ('{"a": "\\ud800"}', "half of a UTF-16 surrogate pair"),
+        ('{"a": ' + DEEP + "}", "nested more than 64 levels deep."),
+        ("[" * 65 + "]" * 65, "nested more than 64 levels deep."),
+        ('{"a": "' + "x" * 300_000 + '"}', "This document is 293 KB; at most 256 KB are accepted."),
+    ],
+)
+@pytest.mark.parametrize("field", ["tone_profile", "payload"])
+def test_json_that_postgres_or_our_readers_cannot_hold_is_a_form_error(
+    browser, field, document, message
+):
+    if field == "tone_profile":
+        obj = PersonaFactory(tone_profile={"voice": "warm"})
+        data = persona_data(obj, tone_profile=document)
+    else:
+        obj = TaskFactory(payload={"voice": "warm"})
+        data = task_data(obj, payload=document)
+    form = post(browser, obj, data)
+    assert len(form.errors[field]) == 1
+    assert message in form.errors[field][0]
+    assert getattr(type(obj).objects.get(pk=obj.pk), field) == {"voice": "warm"}
+
+
+def test_a_refused_document_is_shown_back_as_typed(browser):
+    persona = PersonaFactory()
+    typed = '{"a": NaN}'
+    response = browser.post(change_url(persona), persona_data(persona, tone_profile=typed))
+    assert f">\n{typed}</textarea>" in unescape(response.content.decode())
+
+
+def test_documents_at_the_limits_are_saved_and_one_past_them_refused(browser):
+    persona = PersonaFactory()
+    past = {"nested": "[" * 65 + "]" * 65, "big": str(2**53), "small": str(-(2**53))}
+    for name, text in past.items():
+        form = post(browser, persona, persona_data(persona, tone_profile=f'{{"{name}": {text}}}'))
+        assert form.errors["tone_profile"], name
+    profile = {
+        "nested": json.loads("[" * 63 + "]" * 63),
+        "big": 2**53 - 1,
+        "small": -(2**53 - 1),
+        "float": 2.5,
+        "text": "héllo \U0001f600",
+    }
+    stored = saved(browser, persona, persona_data(persona, tone_profile=json.dumps(profile)))
+    assert stored.tone_profile == profile

@@ -213,6 +213,7 @@ def test_approving_from_the_page_schedules_and_goes_to_the_videos_receipts(
 
 def test_approving_for_a_time_schedules_it_then(client_for, publisher, ready_video, settings):
     settings.TIME_ZONE = "Europe/Paris"
+    settings.PUBLISH_SCHEDULE_MAX_DAYS = 100 * 365  # 2099 is within the window
     video = ready_video()
     form = approve_form(video, when="at", publish_at="2099-06-01T09:30")
     assert client_for(publisher).post(approve_url(video), form).status_code == 302

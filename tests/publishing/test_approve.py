@@ -2,7 +2,9 @@
 Postgres and a real S3."""
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
+from html import unescape
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -11,7 +13,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from contentops.roles import EDITORS, STAFF_VIEWERS
-from publishing import services
+from publishing import approval, services
 from publishing.models import PublishReceipt, PublishStatus
 from safety.models import ReviewStatus
 from tests.factories import (
@@ -256,3 +258,72 @@ def test_two_editors_approving_at_once_schedule_it_once(roles, local_channels, r
     assert outcomes.count("approved") == 1, outcomes
     assert PublishReceipt.objects.filter(video=video).count() == 1
     assert Task.objects.filter(video=video, type=TaskType.PUBLISH).count() == 1
+
+
+# The schedule window
+
+
+def test_only_times_within_the_schedule_window_are_scheduled(publisher, ready_video, settings):
+    settings.PUBLISH_SCHEDULE_MAX_DAYS = 30
+    latest = timezone.localtime(timezone.now() + timedelta(days=30))
+    message = refused(
+        ready_video(), publisher, not_before=timezone.now() + timedelta(days=31)
+    ).message
+    assert message.startswith(
+        "Publishing can be scheduled at most 30 days ahead: the latest allowed time is "
+    )
+    assert f"{latest:%Y-%m-%d} " in message
+    at = timezone.now() + timedelta(days=29, hours=23)
+    (receipt,) = approve(ready_video(), publisher, not_before=at)
+    assert receipt.task.not_before == at
+
+
+def test_a_time_past_year_9999_in_utc_is_refused_and_nothing_is_stored(publisher, ready_video):
+    far = datetime(9999, 12, 31, 23, 0, tzinfo=dt_timezone(timedelta(hours=-14)))
+    message = refused(ready_video(), publisher, not_before=far).message
+    assert "at most 365 days ahead" in message
+
+
+def test_a_time_before_year_1_in_utc_is_refused_as_passed(publisher, ready_video):
+    early = datetime(1, 1, 1, 0, 30, tzinfo=dt_timezone(timedelta(hours=14)))
+    assert "has passed" in refused(ready_video(), publisher, not_before=early).message
+
+
+def approve_page_post(client, video, **changes):
+    video.refresh_from_db()
+    form = {
+        "channel": ["youtube"],
+        "when": "at",
+        "publish_at": "",
+        "video_version": video.state_version,
+        "artifacts": approval.fingerprint(approval.publish_set(video.pk)),
+        **changes,
+    }
+    return client.post(f"/admin/publishing/readyvideo/{video.pk}/approve/", form)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"publish_at": "9999-12-31T23:00:00-14:00"}, "at most 365 days ahead"),
+        ({"publish_at": "0001-01-01T00:30:00+14:00"}, "has passed"),
+        ({"publish_at": "notatime"}, "“notatime” is not a date and time"),
+        ({"publish_at": "99999-01-01T00:00"}, "is not a date and time"),
+        ({"publish_at": "2026-13-01T00:00"}, "is not a date and time"),
+        ({"publish_at": "2026-01-01\x00T00:00"}, "is not a date and time"),
+        ({"publish_at": ""}, "Give a date and time."),
+        ({"when": "now", "video_version": "²"}, "video version must be a whole number"),
+        ({"when": "now", "video_version": "99999999999"}, "video version must be between"),
+    ],
+)
+def test_the_approve_page_refuses_bad_times_and_versions_with_a_message(
+    client_for, publisher, ready_video, changes, message
+):
+    video = ready_video()
+    response = approve_page_post(client_for(publisher), video, **changes)
+    assert response.status_code == 400
+    assert message in unescape(response.content.decode())
+    unchanged(video)
+    # The tasks list and the video's timeline still load.
+    assert client_for(publisher).get("/admin/videos/task/").status_code == 200
+    assert client_for(publisher).get(f"/admin/videos/video/{video.pk}/timeline/").status_code == 200
