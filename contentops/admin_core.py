@@ -155,7 +155,22 @@ class BoundedListAdmin(admin.ModelAdmin):
         return super().response_action(request, queryset)
 
 
-class WorkListAdmin(BoundedListAdmin):
+class ReadOnlyRecordMixin:
+    """Rows another program wrote (a report, a receipt): shown, never added,
+    changed or deleted through the admin, superusers included. People act on
+    them through the app's operations (actions, custom pages)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class WorkListAdmin(ReadOnlyRecordMixin, BoundedListAdmin):
     """A list people work through (a queue), not a table they edit: only users
     `may_work` see it, and nobody adds, changes or deletes rows through it."""
 
@@ -167,15 +182,6 @@ class WorkListAdmin(BoundedListAdmin):
 
     def has_module_permission(self, request):
         return self.may_work(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ContentAdmin(BoundedListAdmin):

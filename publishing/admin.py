@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.timezone import localtime
 
-from contentops.admin_core import ContentAdmin, WorkListAdmin
+from contentops.admin_core import ContentAdmin, ReadOnlyRecordMixin, WorkListAdmin
 from contentops.admin_links import admin_link, short_id
 from contentops.inputs import query_text
 from publishing import channels, services, views
@@ -85,7 +85,7 @@ class PublishActionsMixin:
 
 
 @admin.register(PublishReceipt)
-class PublishReceiptAdmin(PublishActionsMixin, ContentAdmin):
+class PublishReceiptAdmin(ReadOnlyRecordMixin, PublishActionsMixin, ContentAdmin):
     """Receipts are the worker's record, read-only for everyone, superusers
     included: approve, retry, cancel and retract write them. A receipt made or
     edited by hand could claim a publish that never happened (and block the
@@ -122,15 +122,6 @@ class PublishReceiptAdmin(PublishActionsMixin, ContentAdmin):
     def get_queryset(self, request):
         # The change page names the video: one join, not a second query.
         return super().get_queryset(request).select_related("video")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Receipt")
     def id_column(self, obj):

@@ -3,7 +3,7 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
-from contentops.admin_core import ContentAdmin
+from contentops.admin_core import ContentAdmin, ReadOnlyRecordMixin
 from contentops.admin_links import admin_link, short_id
 from safety.issues import issues_summary
 from safety.models import ReviewQueueItem, SafetyReport
@@ -12,7 +12,7 @@ from safety.review import issue_lines
 
 
 @admin.register(SafetyReport)
-class SafetyReportAdmin(ContentAdmin):
+class SafetyReportAdmin(ReadOnlyRecordMixin, ContentAdmin):
     """The pipeline's reports, read-only for everyone, superusers included.
 
     A report leaves the queue only through a recorded decision (the queue's
@@ -48,15 +48,6 @@ class SafetyReportAdmin(ContentAdmin):
     def get_queryset(self, request):
         # The change page names the task and the video: one join, not two queries.
         return super().get_queryset(request).select_related("task__video")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Report")
     def id_column(self, obj):

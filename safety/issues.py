@@ -177,7 +177,7 @@ def as_text(value) -> str:
     try:
         return json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError):
-        # Integers past Python's 4,300-digit str() limit, or nesting past the stack.
+        # Integers past Python's str() digit limit, or nesting past the stack.
         return f"<unreadable {type(value).__name__}>"
 
 
