@@ -5,6 +5,7 @@ import functools
 import uuid
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ERROR_FLAG
@@ -44,9 +45,14 @@ def keyed_pattern(model_admin, pattern):
 
 def is_key(model_admin, object_id: str) -> bool:
     """Whether `object_id`, as quoted in an admin URL, can be a key of the admin's model."""
-    key = model_admin.opts.pk
+    return can_be_key(model_admin.opts, unquote(object_id))
+
+
+def can_be_key(opts, value) -> bool:
+    """Whether `value` can be a primary key of the model of `opts`."""
+    key = opts.pk
     try:
-        key.run_validators(key.to_python(unquote(object_id)))
+        key.run_validators(key.to_python(value))
     except ValidationError:
         return False
     return True
@@ -152,6 +158,15 @@ class BoundedListAdmin(admin.ModelAdmin):
                     "narrow the list with filters or search first.",
                 )
                 return HttpResponseRedirect(request.get_full_path())
+        chosen = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        malformed = [value for value in chosen if not can_be_key(self.opts, value)]
+        if malformed:
+            messages.error(
+                request,
+                f"The selection names {len(malformed)} row(s) that cannot exist "
+                f"(“{inputs.shown(malformed[0])}”…): nothing was done. Reload the list.",
+            )
+            return HttpResponseRedirect(request.get_full_path())
         return super().response_action(request, queryset)
 
 

@@ -265,6 +265,17 @@ def test_a_decision_with_a_version_that_is_not_an_integer_is_refused_and_not_rec
     assert ReviewAction.objects.get(report=claimed, kind=ActionKind.APPROVE).video_version_seen == 3
 
 
+@pytest.mark.parametrize("bad", ["", "not-a-key", "\x00", "1" * 500])
+def test_an_action_on_a_selection_naming_no_possible_row_does_nothing_and_says_so(browser, bad):
+    video = VideoFactory(status=VideoStatus.DRAFT)
+    data = {"action": "archive_selected", "index": 0, "_selected_action": [video.pk, bad]}
+    response = browser.post("/admin/videos/video/", data, follow=True)
+    assert response.status_code == 200
+    (message,) = [str(m) for m in get_messages(response.wsgi_request)]
+    assert message.startswith("The selection names 1 row(s) that cannot exist")
+    assert Video.objects.get(pk=video.pk).status == VideoStatus.DRAFT
+
+
 @pytest.mark.parametrize("version", ["²", "x", "1.0", "99999999999"])
 def test_a_list_action_with_a_malformed_seen_version_treats_the_row_as_changed(browser, version):
     video = VideoFactory(status=VideoStatus.DRAFT)
