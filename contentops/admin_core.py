@@ -9,6 +9,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ERROR_FLAG
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -50,12 +51,7 @@ def is_key(model_admin, object_id: str) -> bool:
 
 def can_be_key(opts, value) -> bool:
     """Whether `value` can be a primary key of the model of `opts`."""
-    key = opts.pk
-    try:
-        key.run_validators(key.to_python(value))
-    except ValidationError:
-        return False
-    return True
+    return value not in ("", None) and _fits(opts.pk, value)
 
 
 def _unusable_parameters(query) -> list[str]:
@@ -65,6 +61,27 @@ def _unusable_parameters(query) -> list[str]:
         for key, values in query.lists()
         if any(inputs.query_text(text) is None for text in (key, *values))
     ]
+
+
+class KeyCheckedAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete, re-showing a form whose key was typed as anything:
+    a value that cannot be a key is left out of the lookup (the field itself
+    says it is not a valid choice) instead of breaking the page."""
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        target = remote.model._meta.get_field(remote.field_name)
+        return super().optgroups(name, [v for v in value if _fits(target, v)], attr)
+
+
+def _fits(field, value) -> bool:
+    if value in ("", None):
+        return True
+    try:
+        field.run_validators(field.to_python(value))
+    except ValidationError:
+        return False
+    return True
 
 
 class BoundedListAdmin(admin.ModelAdmin):
@@ -128,6 +145,13 @@ class BoundedListAdmin(admin.ModelAdmin):
         for key in keys:
             del kept[key]
         return HttpResponseRedirect(f"{request.path}?{kept.urlencode()}")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = KeyCheckedAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -17,6 +17,7 @@ from django.db.models import CharField, TextField
 from publishing.models import PublishStatus
 from safety import services
 from safety.models import ActionKind, ReviewAction
+from tests.admin.pages import change_url, video_data
 from tests.factories import (
     ArtifactFactory,
     PendingReportFactory,
@@ -263,6 +264,24 @@ def test_a_decision_with_a_version_that_is_not_an_integer_is_refused_and_not_rec
     )
     assert response.status_code == 302
     assert ReviewAction.objects.get(report=claimed, kind=ActionKind.APPROVE).video_version_seen == 3
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("not-a-key", "“not-a-key” is not a valid UUID."),
+        ("\x00", "Null characters are not allowed."),
+        ("1" * 40, f"“{'1' * 40}” is not a valid UUID."),
+    ],
+)
+def test_a_foreign_key_typed_as_anything_is_a_form_error_and_nothing_is_saved(
+    browser, bad, message
+):
+    video = VideoFactory(title="Before")
+    response = browser.post(change_url(video), video_data(video, title="After", persona=bad))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["persona"] == [message]
+    assert Video.objects.get(pk=video.pk).title == "Before"
 
 
 @pytest.mark.parametrize("bad", ["", "not-a-key", "\x00", "1" * 500])
