@@ -17,6 +17,7 @@ from django.db.models import CharField, TextField
 from publishing.models import PublishStatus
 from safety import services
 from safety.models import ActionKind, ReviewAction
+from tests.admin.pages import CHANGELISTS as MODEL_CHANGELISTS
 from tests.admin.pages import change_url, video_data
 from tests.factories import (
     ArtifactFactory,
@@ -32,15 +33,11 @@ from videos.models import ArtifactKind, TaskStatus, TaskType, Video, VideoStatus
 
 pytestmark = pytest.mark.django_db
 
+# The model tables' lists, and the work lists people go through.
 CHANGELISTS = [
-    "/admin/personas/persona/",
-    "/admin/videos/video/",
-    "/admin/videos/task/",
-    "/admin/videos/artifact/",
-    "/admin/safety/safetyreport/",
+    *MODEL_CHANGELISTS,
     "/admin/safety/reviewqueueitem/",
     "/admin/publishing/readyvideo/",
-    "/admin/publishing/publishreceipt/",
     "/admin/publishing/publishfailure/",
 ]
 GALLERY = "/admin/videos/artifact/gallery/"
