@@ -16,8 +16,6 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from contentops import scale
-from contentops import scale_vocabulary as words
 from personas.models import Persona
 from publishing import approval
 from publishing.models import PublishReceipt, PublishStatus, ReadyVideo
@@ -25,6 +23,8 @@ from publishing.services import _content_changes, _is_approval
 from safety.issues import validate_issues
 from safety.models import ActionKind, ReviewAction, ReviewStatus, SafetyReport
 from safety.queue import pending_reports
+from seeding import scale, scale_plan
+from seeding import scale_vocabulary as words
 from videos.models import Artifact, Task, TaskStatus, TaskType, Video, VideoStatus
 from videos.storage import locate
 
@@ -83,7 +83,7 @@ def test_videos_spread_over_the_year_before_the_load_among_skewed_personas(db, l
     assert all(0.2 <= quarters[q] / SIZE <= 0.3 for q in range(4)), quarters
     per_persona = Counter(Video.objects.values_list("persona_id", flat=True))
     assert set(per_persona) == set(Persona.objects.values_list("pk", flat=True))
-    assert 500 <= len(per_persona) <= scale.PERSONAS
+    assert 500 <= len(per_persona) <= scale_plan.PERSONAS
     busiest, *_, quietest = sorted(per_persona.values(), reverse=True)
     assert busiest >= 20 * quietest
     assert (
@@ -131,7 +131,7 @@ def test_titles_repeat_common_words_and_keep_rare_ones_rare(db, loaded):
 
 
 def test_reports_for_a_human_wait_a_week_then_are_decided_with_their_log(db, loaded):
-    week_ago = loaded.anchor - timedelta(days=scale.PENDING_DAYS)
+    week_ago = loaded.anchor - timedelta(days=scale_plan.PENDING_DAYS)
     human = SafetyReport.objects.filter(requires_human_review=True)
     pending = pending_reports()
     assert pending.exists()

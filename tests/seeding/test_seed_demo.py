@@ -10,11 +10,11 @@ from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from contentops.demo import DEFAULT_PASSWORD, DEMO_USERS, s3_key
 from personas.models import Persona
 from publishing.models import PublishReceipt, PublishStatus
 from safety.issues import KNOWN_KEYS, validate_issues
 from safety.models import SafetyReport
+from seeding.demo import DEFAULT_PASSWORD, DEMO_USERS, s3_key
 from videos.models import Artifact, ArtifactKind, Task, TaskStatus, TaskType, Video, VideoStatus
 
 pytestmark = pytest.mark.django_db
