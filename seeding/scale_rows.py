@@ -4,6 +4,8 @@ apps' operations (the artifact keys, a publish task's payload, a moderator's
 decision), its comment names it; the vocabularies come from the apps.
 """
 
+from safety.clearance import PUBLISHED_KINDS
+from safety.services import OUTCOME_STATUS
 from seeding.scale_plan import (
     PLAN_SQL,
     after,
@@ -51,6 +53,7 @@ WITH unnested AS (
     FROM unnested u
 )
 SELECT t.*,
+    -- The key videos.storage.artifact_key makes: videos/<video>/<kind>/<uuid>.<extension>.
     's3://' || r.bucket || '/videos/' || video_id || '/' || type || '/' || artifact_id || '.'
         || CASE type {" ".join(f"WHEN '{k}' THEN '{v}'" for k, v in EXTENSIONS.items())} END
         AS s3_path
@@ -154,7 +157,17 @@ CROSS JOIN scale_run r
 WHERE p.report <> 'none'
 """
 
-# A decided report's log, as a moderator leaves it: a claim, then the decision.
+# A verdict's decision kind, from safety.services.OUTCOME_STATUS (kind -> verdict).
+_DECISION_KIND = (
+    "CASE p.verdict "
+    + " ".join(f"WHEN '{verdict}' THEN '{kind}'" for kind, verdict in OUTCOME_STATUS.items())
+    + " END"
+)
+
+# A decided report's log, as safety.services.claim and decide leave it: a
+# claim, then the decision. Scale uploads no files, so there is no ETag to
+# record: `files_seen` stays NULL, as on decisions made before they recorded
+# files, and safety.clearance judges them by the files as they were then.
 REVIEW_ACTIONS_SQL = f"""
 INSERT INTO safety_review_actions
     (report_id, actor_id, kind, reason_code, note, score_seen, video_version_seen, created_at)
@@ -164,8 +177,7 @@ SELECT md5('scale-report-' || p.i)::uuid,
 FROM scale_plan p CROSS JOIN scale_run r
 CROSS JOIN LATERAL (VALUES
     ('claim', '', '', NULL::int, p.decided_at - (p.decided_at - p.checked_at) * 0.2),
-    (CASE p.verdict WHEN 'approved' THEN 'approve' WHEN 'rejected' THEN 'reject'
-                    ELSE 'escalate' END,
+    ({_DECISION_KIND},
      CASE p.verdict WHEN 'approved' THEN {pick("r.approve_reasons", "p.u_reason")}
                     WHEN 'rejected' THEN {pick("r.reject_reasons", "p.u_reason")}
                     ELSE {pick("r.escalate_reasons", "p.u_reason")} END,
@@ -178,7 +190,7 @@ WHERE p.verdict IS NOT NULL
 """
 
 # Receipts of approved and published videos, each with the publish task an
-# editor's approval made for it (publishing.services.publish_payload's shape).
+# editor's approval made for it.
 RECEIPTS_PLAN_SQL = f"""
 CREATE TEMPORARY TABLE scale_receipts ON COMMIT DROP AS
 WITH slots AS (
@@ -234,34 +246,53 @@ SELECT t.*,
 FROM timed t CROSS JOIN scale_run r
 """
 
+
+def _object(fields: dict[str, str]) -> str:
+    """SQL for a JSON object of these keys, each the value of its SQL expression."""
+    return "jsonb_build_object(" + ", ".join(f"'{k}', {v}" for k, v in fields.items()) + ")"
+
+
+# publishing.services.publish_payload, key by key, as SQL over a receipt (c)
+# and its video's files (files); tests/seeding/test_seed_scale.py holds the
+# keys to publish_payload's.
+PUBLISH_PAYLOAD = {
+    "channel": "c.channel",
+    "receipt_id": "c.receipt_id::text",
+    "not_before": iso("c.not_before"),
+    "approved_by": "jsonb_build_object('id', c.editor_id, 'username', c.editor_name)",
+    "approved_at": iso("c.approved_at"),
+    "video_version": "3",
+    "title": "c.title",
+    "persona_id": "c.persona_id::text",
+    "artifacts": "files.artifacts",
+}
+# One file of the payload's "artifacts", from scale_steps. Objects are never
+# uploaded, so the ETag is made up (the worker finds the file missing anyway).
+PUBLISHED_FILE = {
+    "id": "artifact_id::text",
+    "kind": "type",
+    "s3_path": "s3_path",
+    "etag": "md5('etag-' || artifact_id)",
+}
+_PUBLISHED = ", ".join(f"'{kind.value}'" for kind in PUBLISHED_KINDS)
+
 PUBLISH_TASKS_SQL = f"""
 INSERT INTO tasks (task_id, video_id, type, status, payload, state_version, created_at,
                    not_before, attempts, last_error)
 SELECT c.task_id, c.video_id, 'publish',
     CASE c.status WHEN 'pending' THEN 'queued' WHEN 'failed' THEN 'failed' ELSE 'succeeded' END,
-    jsonb_build_object(
-        'channel', c.channel,
-        'receipt_id', c.receipt_id::text,
-        'not_before', {iso("c.not_before")},
-        'approved_by', jsonb_build_object('id', c.editor_id, 'username', c.editor_name),
-        'approved_at', {iso("c.approved_at")},
-        'video_version', 3,
-        'title', c.title,
-        'persona_id', c.persona_id::text,
-        'artifacts', files.artifacts),
+    {_object(PUBLISH_PAYLOAD)},
     CASE c.status WHEN 'pending' THEN 0 WHEN 'failed' THEN 2 * r.max_attempts ELSE 2 END,
     c.approved_at, c.not_before,
     CASE c.status WHEN 'pending' THEN 0 WHEN 'failed' THEN r.max_attempts ELSE 1 END,
     CASE WHEN c.status = 'failed' THEN c.error END
 FROM scale_receipts c CROSS JOIN scale_run r
 JOIN (
-    -- What an approval publishes: the render, thumbnail and script (approval.publish_set).
-    SELECT i, jsonb_agg(jsonb_build_object(
-                'id', artifact_id::text, 'kind', type, 's3_path', s3_path,
-                'etag', md5('etag-' || artifact_id))
-            ORDER BY array_position(ARRAY['render', 'thumbnail', 'script'], type)) AS artifacts
+    -- What an approval publishes, in its order (safety.clearance.publish_set).
+    SELECT i, jsonb_agg({_object(PUBLISHED_FILE)}
+            ORDER BY array_position(ARRAY[{_PUBLISHED}], type)) AS artifacts
     FROM scale_steps
-    WHERE type IN ('render', 'thumbnail', 'script') AND artifact_id IS NOT NULL
+    WHERE type IN ({_PUBLISHED}) AND artifact_id IS NOT NULL
       AND i IN (SELECT i FROM scale_receipts)
     GROUP BY i
 ) AS files ON files.i = c.i
