@@ -39,7 +39,7 @@ from safety.models import ActionKind, ReviewAction, SafetyReport
 from safety.services import decide
 from seeding.demo_content import ARTIFACT_KIND, MEDIA, media_content, task_payload
 from videos.models import Artifact, ArtifactKind, Task, TaskStatus, TaskType, Video, VideoStatus
-from videos.storage import artifact_key, object_info
+from videos.storage import S3Location, StorageUnavailable, artifact_key, object_info, store
 
 DEFAULT_PASSWORD = "contentops-demo"
 DEMO_MEDIA = Path(__file__).resolve().parent / "demo_media"
@@ -351,8 +351,8 @@ def create_artifact(video: Video, plan: VideoPlan, kind: ArtifactKind, *, at: da
     # Upload first, as the pipeline does: a row never points at nothing, and an
     # upload whose row is rolled back is only an orphan object.
     key = artifact_key(Artifact(video=video, kind=kind), MEDIA[kind].extension)
-    upload(key, plan, kind)
-    return Artifact.objects.create(video=video, kind=kind, s3_path=s3_path(key), created_at=at)
+    location = upload(key, plan, kind)
+    return Artifact.objects.create(video=video, kind=kind, s3_path=str(location), created_at=at)
 
 
 def restore_missing_media() -> int:
@@ -419,17 +419,16 @@ def check_storage() -> None:
         default_storage.connection.meta.client.head_bucket(Bucket=default_storage.bucket_name)
 
 
-def upload(key: str, plan: VideoPlan, kind: ArtifactKind) -> None:
+def upload(key: str, plan: VideoPlan, kind: ArtifactKind) -> S3Location:
+    """Store the file through the videos app, as an upload of the admin is."""
     file = ContentFile(media_content(plan, kind))
-    file.content_type = MEDIA[kind].content_type
-    with storage_errors():
-        saved = default_storage.save(key, file)
-    if saved != key:
-        raise DemoSeedError(f"S3 stored {key} as {saved}; demo keys must be new.")
-
-
-def s3_path(key: str) -> str:
-    return f"s3://{default_storage.bucket_name}/{key}"
+    try:
+        location = store(key, file, content_type=MEDIA[kind].content_type)
+    except StorageUnavailable as error:
+        raise DemoSeedError(str(error)) from None
+    if location.key != key:
+        raise DemoSeedError(f"S3 stored {key} as {location.key}; demo keys must be new.")
+    return location
 
 
 def s3_key(path: str | None) -> str | None:
