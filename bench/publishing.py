@@ -42,7 +42,7 @@ def upload_files() -> dict:
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
-    from contentops.demo import RENDER_WEBM, gradient_png
+    from seeding.demo_content import RENDER_WEBM, gradient_png
 
     content = {
         "render": RENDER_WEBM.read_bytes(),

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "videos",
     "safety",
     "publishing",
+    "seeding",
 ]
 
 MIDDLEWARE = [

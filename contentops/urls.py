@@ -7,6 +7,9 @@ urlpatterns = [
 ]
 
 if settings.BENCH_STOCK_ADMIN:
-    from contentops import stock_admin
+    # Only `make bench` turns this on: the project is the one package that may
+    # import anything, and it imports bench only behind the flag, so no app,
+    # core or production deploy loads it.
+    from bench import stock_admin
 
     urlpatterns.append(path("stock-admin/", stock_admin.site.urls))

@@ -10,8 +10,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from playwright.sync_api import Page, expect
 
-from contentops.demo import RENDER_WEBM, chime_wav, gradient_png
 from contentops.roles import EDITORS, STAFF_VIEWERS
+from seeding.demo_content import RENDER_WEBM, chime_wav, gradient_png
 from tests.factories import (
     ArtifactFactory,
     PersonaFactory,

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import expect
 
-from contentops.demo import RENDER_WEBM, gradient_png
 from contentops.roles import EDITORS, MODERATORS
 from publishing import channels
 from publishing.models import PublishReceipt, PublishStatus
 from publishing.worker import Worker
 from safety import services as safety_services
+from seeding.demo_content import RENDER_WEBM, gradient_png
 from tests.factories import ArtifactFactory, PendingReportFactory, PersonaFactory, UserFactory
 from tests.publishing.conftest import SCRIPT, grant_channels
 from videos.models import ArtifactKind, Video, VideoStatus

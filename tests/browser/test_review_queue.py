@@ -9,10 +9,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from contentops.demo import RENDER_WEBM, chime_wav, gradient_png
 from contentops.roles import MODERATORS
 from safety import services
 from safety.models import ActionKind, ReviewAction, SafetyReport
+from seeding.demo_content import RENDER_WEBM, chime_wav, gradient_png
 from tests.factories import ArtifactFactory, PendingReportFactory, PersonaFactory, UserFactory
 from videos.models import ArtifactKind, Video, VideoStatus
 

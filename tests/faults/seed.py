@@ -10,8 +10,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from contentops.demo import RENDER_WEBM, gradient_png
 from publishing import approval, services
+from seeding.demo_content import RENDER_WEBM, gradient_png
 from tests.factories import (
     ArtifactFactory,
     PendingReportFactory,

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from contentops.demo import RENDER_WEBM
+from seeding.demo_content import RENDER_WEBM
 from tests import reliability
 from tests.faults.stack import Browser, text_of
 

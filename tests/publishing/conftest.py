@@ -8,9 +8,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
-from contentops.demo import RENDER_WEBM, gradient_png
 from contentops.roles import EDITORS
 from publishing import approval, channels, services
+from seeding.demo_content import RENDER_WEBM, gradient_png
 from tests.factories import ArtifactFactory, SafetyReportFactory, UserFactory, VideoFactory
 from videos.models import ArtifactKind, VideoStatus
 

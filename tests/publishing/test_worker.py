@@ -12,13 +12,13 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
-from contentops.demo import RENDER_WEBM
 from contentops.roles import MODERATORS
 from publishing import services
 from publishing.models import PublishReceipt, PublishStatus
 from publishing.worker import Worker
 from safety import services as safety_services
 from safety.models import ClearanceLapse, ReviewStatus, SafetyReport
+from seeding.demo_content import RENDER_WEBM
 from tests.factories import SafetyReportFactory, UserFactory, clear_for_publishing
 from tests.publishing.conftest import approve, grant_channels
 from tests.publishing.webhook_server import Answer

@@ -287,7 +287,7 @@ def test_people_who_do_not_review_see_no_queue_on_the_index(client_for, editor):
 # The review page
 
 RENDER_BYTES = (
-    Path(__file__).resolve().parents[2] / "contentops/demo_media/render.webm"
+    Path(__file__).resolve().parents[2] / "seeding/demo_media/render.webm"
 ).read_bytes()
 SCRIPT = (
     "TEN FACTS ABOUT OCTOPUSES\n"

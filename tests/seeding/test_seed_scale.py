@@ -11,24 +11,26 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from contentops import scale
-from contentops import scale_vocabulary as words
 from personas.models import Persona
 from publishing import approval
 from publishing.models import PublishReceipt, PublishStatus, ReadyVideo
-from publishing.services import _content_changes, _is_approval
+from publishing.services import _content_changes, _is_approval, publish_payload
 from safety.issues import validate_issues
 from safety.models import ActionKind, ReviewAction, ReviewStatus, SafetyReport
 from safety.queue import pending_reports
+from seeding import scale, scale_plan
+from seeding import scale_vocabulary as words
 from videos.models import Artifact, Task, TaskStatus, TaskType, Video, VideoStatus
 from videos.storage import locate
 
 SIZE = 2000
+User = get_user_model()
 TRACKED = (Persona, Video, Task, Artifact, SafetyReport, PublishReceipt)
 
 
@@ -83,7 +85,7 @@ def test_videos_spread_over_the_year_before_the_load_among_skewed_personas(db, l
     assert all(0.2 <= quarters[q] / SIZE <= 0.3 for q in range(4)), quarters
     per_persona = Counter(Video.objects.values_list("persona_id", flat=True))
     assert set(per_persona) == set(Persona.objects.values_list("pk", flat=True))
-    assert 500 <= len(per_persona) <= scale.PERSONAS
+    assert 500 <= len(per_persona) <= scale_plan.PERSONAS
     busiest, *_, quietest = sorted(per_persona.values(), reverse=True)
     assert busiest >= 20 * quietest
     assert (
@@ -131,7 +133,7 @@ def test_titles_repeat_common_words_and_keep_rare_ones_rare(db, loaded):
 
 
 def test_reports_for_a_human_wait_a_week_then_are_decided_with_their_log(db, loaded):
-    week_ago = loaded.anchor - timedelta(days=scale.PENDING_DAYS)
+    week_ago = loaded.anchor - timedelta(days=scale_plan.PENDING_DAYS)
     human = SafetyReport.objects.filter(requires_human_review=True)
     pending = pending_reports()
     assert pending.exists()
@@ -247,6 +249,30 @@ def test_publish_tasks_carry_an_approval_the_worker_accepts(db, loaded):
         if receipt.status == PublishStatus.PENDING:
             assert task.not_before > loaded.anchor  # scheduled
     assert {r.task.video.status for r in receipts} == {"approved", "published"}
+
+
+def test_publish_payloads_are_what_publish_payload_writes_for_the_same_approval(db, loaded):
+    tasks = Task.objects.filter(type=TaskType.PUBLISH).select_related("video")
+    assert tasks
+    for task in tasks[:50]:
+        files = approval.publish_set(task.video_id)
+        etags = {f["id"]: f["etag"] for f in task.payload["artifacts"]}
+        written = publish_payload(
+            video=task.video,
+            channel=task.payload["channel"],
+            receipt_id=task.payload["receipt_id"],
+            editor=User.objects.get(pk=task.payload["approved_by"]["id"]),
+            files=files,
+            etags={a.pk: etags[str(a.pk)] for a in files},
+            when=task.not_before,
+            now=task.created_at,
+        )
+        # The seeded video is as the approval left it, so its version may have moved on.
+        unchecked = {"video_version", "not_before", "approved_at"}
+        assert set(task.payload) == set(written)
+        assert {k: v for k, v in task.payload.items() if k not in unchecked} == {
+            k: v for k, v in written.items() if k not in unchecked
+        }
 
 
 def test_receipts_are_one_per_video_and_configured_channel(db, loaded):

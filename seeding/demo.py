@@ -10,15 +10,8 @@ password.
 """
 
 import functools
-import io
 import json
-import math
-import struct
-import sys
 import uuid
-import wave
-import zlib
-from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pghistory
+import pgtrigger
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -41,14 +35,15 @@ from publishing.approval import publish_set
 from publishing.channels import PERMISSION_PREFIX, sync_permissions
 from publishing.models import PublishReceipt, PublishStatus
 from publishing.services import publish_payload
-from safety.models import ActionKind, ReviewAction, ReviewStatus, SafetyReport
+from safety.models import ActionKind, ReviewAction, SafetyReport
+from safety.services import decide
+from seeding.demo_content import ARTIFACT_KIND, MEDIA, media_content, task_payload
 from videos.models import Artifact, ArtifactKind, Task, TaskStatus, TaskType, Video, VideoStatus
-from videos.storage import object_info
+from videos.storage import S3Location, StorageUnavailable, artifact_key, object_info, store
 
 DEFAULT_PASSWORD = "contentops-demo"
 DEMO_MEDIA = Path(__file__).resolve().parent / "demo_media"
 CATALOGUE = DEMO_MEDIA / "catalogue.json"
-RENDER_WEBM = DEMO_MEDIA / "render.webm"
 
 _NAMESPACE = uuid.UUID("5f0c8a53-3c2e-4d4e-9a51-6f1f6b1f0d3e")
 # Any constant works; it only has to be the same in every seed_demo process.
@@ -321,39 +316,43 @@ def create_task(
 # Videos past review carry the verdict a moderator gave, so only the videos
 # still in review fill the demo's queue.
 PAST_VERDICTS = {
-    VideoStatus.READY: (ReviewStatus.APPROVED, ActionKind.APPROVE, "acceptable_in_context"),
-    VideoStatus.APPROVED: (ReviewStatus.APPROVED, ActionKind.APPROVE, "acceptable_in_context"),
-    VideoStatus.PUBLISHED: (ReviewStatus.APPROVED, ActionKind.APPROVE, "acceptable_in_context"),
-    VideoStatus.REJECTED: (ReviewStatus.REJECTED, ActionKind.REJECT, "other_violation"),
-    VideoStatus.ARCHIVED: (ReviewStatus.REJECTED, ActionKind.REJECT, "other_violation"),
+    VideoStatus.READY: (ActionKind.APPROVE, "acceptable_in_context"),
+    VideoStatus.APPROVED: (ActionKind.APPROVE, "acceptable_in_context"),
+    VideoStatus.PUBLISHED: (ActionKind.APPROVE, "acceptable_in_context"),
+    VideoStatus.REJECTED: (ActionKind.REJECT, "other_violation"),
+    VideoStatus.ARCHIVED: (ActionKind.REJECT, "other_violation"),
 }
 
 
 def record_past_verdict(report: SafetyReport, video: Video, moderator, *, at: datetime) -> None:
+    """The moderator's decision, made through safety's own operation: it records
+    the files it saw (safety.clearance), so a ready video is cleared to approve.
+    The video is already in the status the verdict leads to, so deciding leaves
+    it there."""
     verdict = PAST_VERDICTS.get(video.status)
     if verdict is None:
         return
-    status, kind, reason = verdict
-    ReviewAction.objects.create(
-        report=report,
-        actor=moderator,
+    kind, reason = verdict
+    action = decide(
+        report_id=report.pk,
+        moderator=moderator,
         kind=kind,
         reason_code=reason,
         note="Decided during the demo's history.",
-        score_seen=report.score,
         video_version_seen=video.state_version,
-        created_at=at,
     )
-    report.review_status = status
-    report.save(update_fields=["review_status"])
+    # The log is append-only; the demo alone may date its decision in the
+    # past it makes up, inside its own seeding transaction.
+    with pgtrigger.ignore(f"{ReviewAction._meta.label}:append_only"):
+        ReviewAction.objects.filter(pk=action.pk).update(created_at=at)
 
 
 def create_artifact(video: Video, plan: VideoPlan, kind: ArtifactKind, *, at: datetime):
     # Upload first, as the pipeline does: a row never points at nothing, and an
     # upload whose row is rolled back is only an orphan object.
-    key = f"videos/{video.pk}/{kind}/{uuid.uuid4()}.{MEDIA[kind].extension}"
-    upload(key, plan, kind)
-    return Artifact.objects.create(video=video, kind=kind, s3_path=s3_path(key), created_at=at)
+    key = artifact_key(Artifact(video=video, kind=kind), MEDIA[kind].extension)
+    location = upload(key, plan, kind)
+    return Artifact.objects.create(video=video, kind=kind, s3_path=str(location), created_at=at)
 
 
 def restore_missing_media() -> int:
@@ -411,167 +410,6 @@ def demo_counts() -> dict[str, int]:
     }
 
 
-# --- task payloads -------------------------------------------------------------
-
-ARTIFACT_KIND = {
-    TaskType.SCRIPT: ArtifactKind.SCRIPT,
-    TaskType.AUDIO: ArtifactKind.AUDIO,
-    TaskType.RENDER: ArtifactKind.RENDER,
-    TaskType.THUMBNAIL: ArtifactKind.THUMBNAIL,
-}
-
-_INPUTS = {
-    TaskType.SCRIPT: lambda plan: {
-        "model": "scriptwriter-2",
-        "prompt": f"Write a 45-second video script titled {plan.title!r}.",
-        "persona": plan.persona.slug,
-        "target_seconds": 45,
-    },
-    TaskType.AUDIO: lambda plan: {
-        "engine": "neural-v2",
-        "voice_id": plan.persona.tone_profile["tts"]["voice_id"],
-        "sample_rate": 22050,
-    },
-    TaskType.RENDER: lambda plan: {
-        "template": "explainer-v3",
-        "resolution": "320x180",
-        "fps": 24,
-        "codec": "vp9",
-    },
-    TaskType.THUMBNAIL: lambda plan: {"width": 320, "height": 180, "style": "gradient"},
-    TaskType.SAFETY_CHECK: lambda plan: {
-        "model": "guard-2",
-        "checks": ["medical", "dangerous_activity", "scam", "copyright", "language"],
-        "inputs": ["script", "audio", "render", "thumbnail"],
-    },
-}
-
-_FAILURES = {
-    TaskType.RENDER: {"code": "ENCODER_OOM", "message": "ffmpeg was killed: out of memory"},
-    TaskType.AUDIO: {"code": "TTS_TIMEOUT", "message": "TTS provider timed out after 30s"},
-}
-
-
-def task_payload(plan: VideoPlan, task_type: TaskType, status: TaskStatus, *, at: datetime):
-    """The JSON a pipeline worker would leave on a task of this type and status."""
-    payload = _INPUTS[task_type](plan)
-    if status in (TaskStatus.RUNNING, TaskStatus.SUCCEEDED, TaskStatus.FAILED):
-        payload["worker"] = f"{task_type.replace('_', '-')}-worker-{1 + len(plan.title) % 3}"
-        payload["started_at"] = at.isoformat(timespec="seconds")
-    if status in (TaskStatus.SUCCEEDED, TaskStatus.FAILED):
-        took = timedelta(minutes=2, seconds=17 * (len(plan.title) % 7) + 10 * len(task_type))
-        payload["finished_at"] = (at + took).isoformat(timespec="seconds")
-    if status == TaskStatus.FAILED:
-        payload["attempts"] = 3
-        payload["error"] = _FAILURES.get(task_type, {"code": "UNKNOWN", "message": "worker died"})
-    if status == TaskStatus.CANCELLED:
-        payload["cancelled_because"] = "an earlier step failed"
-    return payload
-
-
-# --- media ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Media:
-    extension: str
-    content_type: str
-
-
-MEDIA = {
-    ArtifactKind.SCRIPT: Media("txt", "text/plain; charset=utf-8"),
-    ArtifactKind.AUDIO: Media("wav", "audio/wav"),
-    ArtifactKind.RENDER: Media("webm", "video/webm"),
-    ArtifactKind.THUMBNAIL: Media("png", "image/png"),
-}
-
-
-def media_content(plan: VideoPlan, kind: ArtifactKind) -> bytes:
-    persona = plan.persona
-    if kind == ArtifactKind.SCRIPT:
-        return script_text(plan).encode()
-    if kind == ArtifactKind.AUDIO:
-        return chime_wav(persona.audio_pitch)
-    if kind == ArtifactKind.THUMBNAIL:
-        left, right = (bytes.fromhex(colour.lstrip("#")) for colour in persona.thumbnail_colours)
-        return gradient_png(left, right, phase=len(plan.title))
-    return RENDER_WEBM.read_bytes()
-
-
-def script_text(plan: VideoPlan) -> str:
-    tone = plan.persona.tone_profile
-    # The lines a safety report quotes are in the script, so the evidence is there.
-    issues = (plan.safety_report or {}).get("issues", [])
-    quoted = [
-        issue["evidence"]["excerpt"]
-        for issue in issues
-        if issue.get("evidence", {}).get("artifact") == "script"
-    ]
-    lines = [
-        plan.title.upper(),
-        f"Persona: {plan.persona.name} ({tone['voice']}, {tone['pace']})",
-        "Target length: 45 seconds",
-        "",
-        "[HOOK 0:00]",
-        f"{(tone.get('catchphrases') or ['Here we go.'])[0]} Today: {plan.title}",
-        "",
-        "[BODY 0:05]",
-        "Three things you probably did not know, each with one picture on screen.",
-        *quoted,
-        "",
-        "[OUTRO 0:40]",
-        tone.get("disclaimer", "Follow for the next one."),
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def gradient_png(left: bytes, right: bytes, *, phase: int = 0, width=320, height=180) -> bytes:
-    """An RGB PNG: a horizontal gradient from `left` to `right`, in vertical waves."""
-    gradient = bytes(
-        round(a + (b - a) * x / (width - 1))
-        for x in range(width)
-        for a, b in zip(left, right, strict=True)
-    )
-    rows = []
-    for y in range(height):
-        light = 0.75 + 0.25 * math.sin((y / height + phase / 10) * 2 * math.pi)
-        dimmed = gradient.translate(bytes(int(value * light) for value in range(256)))
-        rows.append(b"\x00" + dimmed)  # filter type 0: the row as it is
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _png_chunk(b"IHDR", header)
-        + _png_chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
-        + _png_chunk(b"IEND", b"")
-    )
-
-
-def _png_chunk(tag: bytes, data: bytes) -> bytes:
-    crc = zlib.crc32(tag + data) & 0xFFFFFFFF
-    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
-
-
-@functools.cache
-def chime_wav(pitch: float, *, seconds: float = 1.5, rate: int = 22050) -> bytes:
-    """A mono 16-bit WAV: two notes, the root then a fifth up, with soft edges."""
-    total = int(seconds * rate)
-    samples = array("h")
-    for n in range(total):
-        t = n / rate
-        frequency = pitch if n < total // 2 else pitch * 1.5
-        envelope = min(1.0, t * 20, (seconds - t) * 8)
-        samples.append(int(12000 * envelope * math.sin(2 * math.pi * frequency * t)))
-    if sys.byteorder == "big":
-        samples.byteswap()  # WAV samples are little-endian
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(samples.tobytes())
-    return buffer.getvalue()
-
-
 # --- storage -------------------------------------------------------------------
 
 
@@ -581,17 +419,16 @@ def check_storage() -> None:
         default_storage.connection.meta.client.head_bucket(Bucket=default_storage.bucket_name)
 
 
-def upload(key: str, plan: VideoPlan, kind: ArtifactKind) -> None:
+def upload(key: str, plan: VideoPlan, kind: ArtifactKind) -> S3Location:
+    """Store the file through the videos app, as an upload of the admin is."""
     file = ContentFile(media_content(plan, kind))
-    file.content_type = MEDIA[kind].content_type
-    with storage_errors():
-        saved = default_storage.save(key, file)
-    if saved != key:
-        raise DemoSeedError(f"S3 stored {key} as {saved}; demo keys must be new.")
-
-
-def s3_path(key: str) -> str:
-    return f"s3://{default_storage.bucket_name}/{key}"
+    try:
+        location = store(key, file, content_type=MEDIA[kind].content_type)
+    except StorageUnavailable as error:
+        raise DemoSeedError(str(error)) from None
+    if location.key != key:
+        raise DemoSeedError(f"S3 stored {key} as {location.key}; demo keys must be new.")
+    return location
 
 
 def s3_key(path: str | None) -> str | None:

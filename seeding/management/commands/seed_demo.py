@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from contentops.demo import DEFAULT_PASSWORD, DemoSeedError, seed_demo
 from contentops.env import env_str
+from seeding.demo import DEFAULT_PASSWORD, DemoSeedError, seed_demo
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from contentops.scale import DEFAULT_BATCH_SIZE, ScaleSeedError, seed_scale
+from seeding.scale import DEFAULT_BATCH_SIZE, ScaleSeedError, seed_scale
 
 
 class Command(BaseCommand):

@@ -3,6 +3,7 @@ variables): every vocabulary is shown, media are real files, reruns reuse."""
 
 import io
 import wave
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -10,11 +11,11 @@ from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from contentops.demo import DEFAULT_PASSWORD, DEMO_USERS, s3_key
 from personas.models import Persona
 from publishing.models import PublishReceipt, PublishStatus
 from safety.issues import KNOWN_KEYS, validate_issues
 from safety.models import SafetyReport
+from seeding.demo import DEFAULT_PASSWORD, DEMO_USERS, s3_key
 from videos.models import Artifact, ArtifactKind, Task, TaskStatus, TaskType, Video, VideoStatus
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +117,28 @@ def test_only_videos_still_in_review_fill_the_review_queue(seed):
     decided = SafetyReport.objects.filter(requires_human_review=True, review_status__isnull=False)
     for report in decided:
         assert ReviewAction.objects.filter(report=report, actor__username="moderator").exists()
+
+
+def test_past_decisions_record_the_files_they_saw_and_leave_ready_videos_cleared(seed):
+    from safety.clearance import clearance_problem, video_files
+    from safety.models import ReviewAction
+
+    seed()
+
+    decisions = ReviewAction.objects.filter(kind__in=["approve", "reject"]).select_related(
+        "report__task"
+    )
+    assert decisions
+    for decision in decisions:
+        files = video_files(decision.report.task.video_id)
+        assert decision.files_seen["files"]
+        assert all(f["etag"] for f in decision.files_seen["files"])
+        assert {f["id"] for f in decision.files_seen["files"]} == {str(a.pk) for a in files}
+        # Dated in the demo's past: an hour after the check, as the catalogue tells it.
+        assert decision.created_at - decision.report.created_at == timedelta(minutes=58)
+    ready = Video.objects.filter(status=VideoStatus.READY)
+    assert ready
+    assert [clearance_problem(video.pk) for video in ready] == [None] * len(ready)
 
 
 def test_script_evidence_quotes_the_script(seed):
