@@ -7,7 +7,8 @@
 #               Ctrl-C stops everything
 #   make test   same stack on other ports (var/test/), plus Chromium; runs
 #               pytest $(PYTEST_ARGS), then stops the stack
-#   make lint   ruff check .
+#   make lint   ruff check ., then lint-imports (the layering contracts in
+#               pyproject.toml)
 #   make bench  datasets of 10k and 1M videos (var/bench/, kept), gunicorn,
 #               timed pages beside a stock admin, saves, review next, publish
 #               workers; prints the table and writes docs/benchmarks.md.
@@ -40,6 +41,7 @@ test:
 
 lint: venv
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports
 
 # Takes a while the first time (building 1M videos); `python -m bench --help`.
 bench:

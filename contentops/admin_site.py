@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import URLResolver
 
-from contentops.admin_core import keyed_pattern
+from core.admin_core import keyed_pattern
 
 
 class ContentopsAdminSite(admin.AdminSite):

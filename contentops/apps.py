@@ -19,7 +19,7 @@ class ContentopsConfig(AppConfig):
 
         from django.db.backends.signals import connection_created
 
-        from contentops.db import register_clamping_loaders
+        from core.db import register_clamping_loaders
 
         # Every connection, in every process: a timestamp past year 9999 in any
         # row must not break the pages or the worker that read it.

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
+    "core.apps.CoreConfig",
     "contentops.apps.ContentopsConfig",
     "personas",
     "videos",
@@ -59,9 +60,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # Outermost of all: a request whose database is away answers 503, not 500.
-    "contentops.unavailable.DatabaseUnavailableMiddleware",
+    "core.unavailable.DatabaseUnavailableMiddleware",
     # Outermost after it, to time everything else; it removes itself unless SERVER_TIMING.
-    "contentops.server_timing.ServerTimingMiddleware",
+    "core.server_timing.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

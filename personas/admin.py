@@ -1,8 +1,8 @@
 from django import forms
 from django.contrib import admin
 
-from contentops.admin_core import ContentAdmin
-from contentops.json_fields import PrettyJSONField, json_object
+from core.admin_core import ContentAdmin
+from core.json_fields import PrettyJSONField, json_object
 from personas.models import Persona
 
 

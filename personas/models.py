@@ -3,8 +3,8 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
-from contentops.db import SeedNow, SeedUUID
-from contentops.history import tracked
+from core.db import SeedNow, SeedUUID
+from core.history import tracked
 
 
 @tracked()

@@ -9,9 +9,9 @@ from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.timezone import localtime
 
-from contentops.admin_core import ContentAdmin, ReadOnlyRecordMixin, WorkListAdmin
-from contentops.admin_links import admin_link, short_id
-from contentops.inputs import query_text
+from core.admin_core import ContentAdmin, ReadOnlyRecordMixin, WorkListAdmin
+from core.admin_links import admin_link, short_id
+from core.inputs import query_text
 from publishing import channels, services, views
 from publishing.models import PublishFailure, PublishReceipt, ReadyVideo
 from videos.models import VideoStatus

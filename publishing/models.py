@@ -3,9 +3,9 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
-from contentops.db import SeedNow, SeedUUID
-from contentops.history import tracked
-from contentops.vocabulary import check_in
+from core.db import SeedNow, SeedUUID
+from core.history import tracked
+from core.vocabulary import check_in
 from videos.models import Video
 
 

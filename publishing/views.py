@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_text_list
 
-from contentops import inputs
+from core import inputs
 from publishing import approval, channels, services
 from publishing.models import PublishReceipt, PublishStatus
 from safety.models import ClearanceLapse

@@ -3,8 +3,8 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
-from contentops.admin_core import ContentAdmin, ReadOnlyRecordMixin
-from contentops.admin_links import admin_link, short_id
+from core.admin_core import ContentAdmin, ReadOnlyRecordMixin
+from core.admin_links import admin_link, short_id
 from safety.issues import issues_summary
 from safety.models import ReviewQueueItem, SafetyReport
 from safety.queue_admin import ReviewQueueAdmin

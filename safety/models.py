@@ -5,9 +5,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from contentops.db import SeedNow, SeedUUID
-from contentops.history import tracked
-from contentops.vocabulary import check_in
+from core.db import SeedNow, SeedUUID
+from core.history import tracked
+from core.vocabulary import check_in
 
 
 class Severity(models.TextChoices):

@@ -16,9 +16,9 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 
-from contentops.admin_core import WorkListAdmin
-from contentops.admin_links import admin_link
-from contentops.inputs import query_uuid
+from core.admin_core import WorkListAdmin
+from core.admin_links import admin_link
+from core.inputs import query_uuid
 from safety import services, views
 from safety.issues import issues_summary
 from safety.models import SEVERITY_RANK, ReviewStatus, SafetyReport, Severity

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from contentops.locking import VersionConflict
+from core.locking import VersionConflict
 from safety import clearance
 from safety.models import ActionKind, ReviewAction, ReviewStatus, SafetyReport
 from safety.queue import QUEUE_ORDER, pending_reports, unclaimed

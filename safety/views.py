@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from contentops import inputs
+from core import inputs
 from safety import clearance, review, services
 from safety.highlight import highlight
 from safety.issues import as_text

@@ -7,11 +7,11 @@ from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from contentops.admin_core import ContentAdmin
-from contentops.admin_links import admin_link, short_id, video_link
-from contentops.admin_locking import VersionedAdminMixin, VersionedModelForm, report_guarded
-from contentops.json_fields import PrettyJSONField, json_object
-from contentops.pagination import page_number, window
+from core.admin_core import ContentAdmin
+from core.admin_links import admin_link, short_id, video_link
+from core.admin_locking import VersionedAdminMixin, VersionedModelForm, report_guarded
+from core.json_fields import PrettyJSONField, json_object
+from core.pagination import page_number, window
 from videos import media_types, services, storage
 from videos.filters import ArtifactFilter
 from videos.models import Artifact, Task, TaskStatus, Video, VideoStatus

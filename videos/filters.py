@@ -4,7 +4,7 @@ import django_filters
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 
-from contentops.inputs import query_uuid
+from core.inputs import query_uuid
 from personas.models import Persona
 from videos.models import Artifact, ArtifactKind, Video, VideoStatus
 

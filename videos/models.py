@@ -5,10 +5,10 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
 
-from contentops.db import SeedNow, SeedUUID
-from contentops.history import tracked
-from contentops.locking import VersionedModel, state_version_trigger
-from contentops.vocabulary import check_in
+from core.db import SeedNow, SeedUUID
+from core.history import tracked
+from core.locking import VersionedModel, state_version_trigger
+from core.vocabulary import check_in
 
 
 class VideoStatus(models.TextChoices):

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from contentops.locking import GuardedUpdate
+from core.locking import GuardedUpdate
 from videos import media_types, storage
 from videos.models import Artifact, Task, TaskStatus, TaskType, Video, VideoStatus
 

@@ -13,7 +13,7 @@ from django.db.models import F, Prefetch, Q, Window
 from django.db.models.functions import Lag
 from django.utils import timezone
 
-from contentops.history_view import event_rows
+from core.history_view import event_rows
 from publishing.models import PublishReceipt
 from safety.issues import parse_issues
 from safety.models import ActionKind, ClearanceLapse, ReviewAction, SafetyReport

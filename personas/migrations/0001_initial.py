@@ -5,7 +5,7 @@ database that was built from spec/schema.sql (and keeps its rows) and builds the
 same tables on an empty one. Django's model state is declared beside it.
 """
 
-import contentops.db
+import core.db
 import django.utils.timezone
 import uuid
 from django.db import migrations, models
@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS personas (
                             "id",
                             models.UUIDField(
                                 db_column="persona_id",
-                                db_default=contentops.db.SeedUUID(),
+                                db_default=core.db.SeedUUID(),
                                 default=uuid.uuid4,
                                 primary_key=True,
                                 serialize=False,
@@ -56,7 +56,7 @@ CREATE TABLE IF NOT EXISTS personas (
                         (
                             "created_at",
                             models.DateTimeField(
-                                db_default=contentops.db.SeedNow(),
+                                db_default=core.db.SeedNow(),
                                 default=django.utils.timezone.now,
                                 null=True,
                             ),

@@ -1,4 +1,4 @@
-import contentops.db
+import core.db
 import django.db.models.deletion
 import django.utils.timezone
 import pgtrigger.compiler
@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                     "id",
                     models.UUIDField(
                         db_column="persona_id",
-                        db_default=contentops.db.SeedUUID(),
+                        db_default=core.db.SeedUUID(),
                         default=uuid.uuid4,
                         serialize=False,
                     ),
@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 (
                     "created_at",
                     models.DateTimeField(
-                        db_default=contentops.db.SeedNow(),
+                        db_default=core.db.SeedNow(),
                         default=django.utils.timezone.now,
                         editable=False,
                         null=True,
@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
             model_name="persona",
             name="created_at",
             field=models.DateTimeField(
-                db_default=contentops.db.SeedNow(),
+                db_default=core.db.SeedNow(),
                 default=django.utils.timezone.now,
                 editable=False,
                 null=True,

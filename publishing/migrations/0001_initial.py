@@ -5,7 +5,7 @@ database that was built from spec/schema.sql (and keeps its rows) and builds the
 same tables on an empty one. Django's model state is declared beside it.
 """
 
-import contentops.db
+import core.db
 import django.db.models.deletion
 import django.utils.timezone
 import uuid
@@ -50,7 +50,7 @@ CREATE INDEX IF NOT EXISTS idx_publish_channel ON publish_receipts(channel);
                             "id",
                             models.UUIDField(
                                 db_column="publish_id",
-                                db_default=contentops.db.SeedUUID(),
+                                db_default=core.db.SeedUUID(),
                                 default=uuid.uuid4,
                                 primary_key=True,
                                 serialize=False,
@@ -62,7 +62,7 @@ CREATE INDEX IF NOT EXISTS idx_publish_channel ON publish_receipts(channel);
                         (
                             "timestamp",
                             models.DateTimeField(
-                                db_default=contentops.db.SeedNow(),
+                                db_default=core.db.SeedNow(),
                                 default=django.utils.timezone.now,
                                 null=True,
                             ),

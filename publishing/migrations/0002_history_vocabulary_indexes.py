@@ -1,10 +1,10 @@
-import contentops.db
+import core.db
 import django.db.models.deletion
 import django.utils.timezone
 import pgtrigger.compiler
 import pgtrigger.migrations
 import uuid
-import contentops.adoption
+import core.migration_checks
 import publishing.models
 from django.db import migrations, models
 
@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        contentops.adoption.require_vocabulary(
+        core.migration_checks.require_vocabulary(
             "publish_receipts", "status", publishing.models.PublishStatus
         ),
         migrations.CreateModel(
@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                     "id",
                     models.UUIDField(
                         db_column="publish_id",
-                        db_default=contentops.db.SeedUUID(),
+                        db_default=core.db.SeedUUID(),
                         default=uuid.uuid4,
                         serialize=False,
                     ),
@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
                 (
                     "timestamp",
                     models.DateTimeField(
-                        db_default=contentops.db.SeedNow(),
+                        db_default=core.db.SeedNow(),
                         default=django.utils.timezone.now,
                         null=True,
                     ),

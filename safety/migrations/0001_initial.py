@@ -5,7 +5,7 @@ database that was built from spec/schema.sql (and keeps its rows) and builds the
 same tables on an empty one. Django's model state is declared beside it.
 """
 
-import contentops.db
+import core.db
 import django.db.models.deletion
 import django.utils.timezone
 import uuid
@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS safety_reports (
                             "id",
                             models.UUIDField(
                                 db_column="report_id",
-                                db_default=contentops.db.SeedUUID(),
+                                db_default=core.db.SeedUUID(),
                                 default=uuid.uuid4,
                                 primary_key=True,
                                 serialize=False,
@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS safety_reports (
                         (
                             "created_at",
                             models.DateTimeField(
-                                db_default=contentops.db.SeedNow(),
+                                db_default=core.db.SeedNow(),
                                 default=django.utils.timezone.now,
                                 null=True,
                             ),

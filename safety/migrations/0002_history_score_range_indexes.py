@@ -1,10 +1,10 @@
-import contentops.db
+import core.db
 import django.db.models.deletion
 import django.utils.timezone
 import pgtrigger.compiler
 import pgtrigger.migrations
 import uuid
-import contentops.adoption
+import core.migration_checks
 from django.db import migrations, models
 
 
@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        contentops.adoption.require_valid_rows(
+        core.migration_checks.require_valid_rows(
             "safety_reports",
             "score",
             "score IS NULL OR score BETWEEN 0 AND 1",
@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                     "id",
                     models.UUIDField(
                         db_column="report_id",
-                        db_default=contentops.db.SeedUUID(),
+                        db_default=core.db.SeedUUID(),
                         default=uuid.uuid4,
                         serialize=False,
                     ),
@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
                 (
                     "created_at",
                     models.DateTimeField(
-                        db_default=contentops.db.SeedNow(),
+                        db_default=core.db.SeedNow(),
                         default=django.utils.timezone.now,
                         editable=False,
                         null=True,
@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
             model_name="safetyreport",
             name="created_at",
             field=models.DateTimeField(
-                db_default=contentops.db.SeedNow(),
+                db_default=core.db.SeedNow(),
                 default=django.utils.timezone.now,
                 editable=False,
                 null=True,

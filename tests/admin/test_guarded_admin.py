@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.db.models.signals import pre_save
 
-from contentops.admin_locking import FieldConflict
+from core.admin_locking import FieldConflict
 from tests.admin.pages import change_url, history_url, task_data, video_data
 from tests.factories import PersonaFactory, TaskFactory, UserFactory, VideoFactory
 from videos.models import Task, Video, VideoStatus

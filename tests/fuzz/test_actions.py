@@ -11,7 +11,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contentops.admin_locking import SEEN_VERSION_PREFIX
+from core.admin_locking import SEEN_VERSION_PREFIX
 from publishing import channels
 from publishing.models import PublishReceipt, PublishStatus
 from safety.models import ReviewAction, SafetyReport

@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from contentops import db
+from core import db
 from publishing import services, worker
 from publishing.models import PublishStatus
 from publishing.worker import LeaseKeeper, Worker

@@ -5,7 +5,7 @@ database that was built from spec/schema.sql (and keeps its rows) and builds the
 same tables on an empty one. Django's model state is declared beside it.
 """
 
-import contentops.db
+import core.db
 import django.db.models.deletion
 import django.utils.timezone
 import uuid
@@ -89,7 +89,7 @@ CREATE INDEX IF NOT EXISTS idx_tasks_status ON tasks(status);
                             "id",
                             models.UUIDField(
                                 db_column="video_id",
-                                db_default=contentops.db.SeedUUID(),
+                                db_default=core.db.SeedUUID(),
                                 default=uuid.uuid4,
                                 primary_key=True,
                                 serialize=False,
@@ -102,7 +102,7 @@ CREATE INDEX IF NOT EXISTS idx_tasks_status ON tasks(status);
                         (
                             "created_at",
                             models.DateTimeField(
-                                db_default=contentops.db.SeedNow(),
+                                db_default=core.db.SeedNow(),
                                 default=django.utils.timezone.now,
                                 null=True,
                             ),
@@ -129,7 +129,7 @@ CREATE INDEX IF NOT EXISTS idx_tasks_status ON tasks(status);
                             "id",
                             models.UUIDField(
                                 db_column="task_id",
-                                db_default=contentops.db.SeedUUID(),
+                                db_default=core.db.SeedUUID(),
                                 default=uuid.uuid4,
                                 primary_key=True,
                                 serialize=False,
@@ -142,7 +142,7 @@ CREATE INDEX IF NOT EXISTS idx_tasks_status ON tasks(status);
                         (
                             "created_at",
                             models.DateTimeField(
-                                db_default=contentops.db.SeedNow(),
+                                db_default=core.db.SeedNow(),
                                 default=django.utils.timezone.now,
                                 null=True,
                             ),
@@ -169,7 +169,7 @@ CREATE INDEX IF NOT EXISTS idx_tasks_status ON tasks(status);
                             "id",
                             models.UUIDField(
                                 db_column="artifact_id",
-                                db_default=contentops.db.SeedUUID(),
+                                db_default=core.db.SeedUUID(),
                                 default=uuid.uuid4,
                                 primary_key=True,
                                 serialize=False,
@@ -180,7 +180,7 @@ CREATE INDEX IF NOT EXISTS idx_tasks_status ON tasks(status);
                         (
                             "created_at",
                             models.DateTimeField(
-                                db_default=contentops.db.SeedNow(),
+                                db_default=core.db.SeedNow(),
                                 default=django.utils.timezone.now,
                                 null=True,
                             ),

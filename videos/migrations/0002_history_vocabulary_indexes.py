@@ -1,11 +1,11 @@
-import contentops.db
-import contentops.locking
+import core.db
+import core.locking
 import django.db.models.deletion
 import django.utils.timezone
 import pgtrigger.compiler
 import pgtrigger.migrations
 import uuid
-import contentops.adoption
+import core.migration_checks
 import videos.models
 from django.db import migrations, models
 
@@ -18,10 +18,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        contentops.adoption.require_vocabulary("videos", "status", videos.models.VideoStatus),
-        contentops.adoption.require_vocabulary("tasks", "type", videos.models.TaskType),
-        contentops.adoption.require_vocabulary("tasks", "status", videos.models.TaskStatus),
-        contentops.adoption.require_vocabulary("artifacts", "kind", videos.models.ArtifactKind),
+        core.migration_checks.require_vocabulary("videos", "status", videos.models.VideoStatus),
+        core.migration_checks.require_vocabulary("tasks", "type", videos.models.TaskType),
+        core.migration_checks.require_vocabulary("tasks", "status", videos.models.TaskStatus),
+        core.migration_checks.require_vocabulary("artifacts", "kind", videos.models.ArtifactKind),
         migrations.CreateModel(
             name="ArtifactEvent",
             fields=[
@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                     "id",
                     models.UUIDField(
                         db_column="artifact_id",
-                        db_default=contentops.db.SeedUUID(),
+                        db_default=core.db.SeedUUID(),
                         default=uuid.uuid4,
                         serialize=False,
                     ),
@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
                 (
                     "created_at",
                     models.DateTimeField(
-                        db_default=contentops.db.SeedNow(),
+                        db_default=core.db.SeedNow(),
                         default=django.utils.timezone.now,
                         editable=False,
                         null=True,
@@ -70,12 +70,12 @@ class Migration(migrations.Migration):
                 ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
                 ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
                 ("pgh_label", models.TextField(help_text="The event label.")),
-                ("state_version", contentops.locking.VersionField(db_default=0, default=0)),
+                ("state_version", core.locking.VersionField(db_default=0, default=0)),
                 (
                     "id",
                     models.UUIDField(
                         db_column="task_id",
-                        db_default=contentops.db.SeedUUID(),
+                        db_default=core.db.SeedUUID(),
                         default=uuid.uuid4,
                         serialize=False,
                     ),
@@ -112,7 +112,7 @@ class Migration(migrations.Migration):
                 (
                     "created_at",
                     models.DateTimeField(
-                        db_default=contentops.db.SeedNow(),
+                        db_default=core.db.SeedNow(),
                         default=django.utils.timezone.now,
                         editable=False,
                         null=True,
@@ -129,12 +129,12 @@ class Migration(migrations.Migration):
                 ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
                 ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
                 ("pgh_label", models.TextField(help_text="The event label.")),
-                ("state_version", contentops.locking.VersionField(db_default=0, default=0)),
+                ("state_version", core.locking.VersionField(db_default=0, default=0)),
                 (
                     "id",
                     models.UUIDField(
                         db_column="video_id",
-                        db_default=contentops.db.SeedUUID(),
+                        db_default=core.db.SeedUUID(),
                         default=uuid.uuid4,
                         serialize=False,
                     ),
@@ -162,7 +162,7 @@ class Migration(migrations.Migration):
                 (
                     "created_at",
                     models.DateTimeField(
-                        db_default=contentops.db.SeedNow(),
+                        db_default=core.db.SeedNow(),
                         default=django.utils.timezone.now,
                         editable=False,
                         null=True,
@@ -189,7 +189,7 @@ class Migration(migrations.Migration):
             model_name="artifact",
             name="created_at",
             field=models.DateTimeField(
-                db_default=contentops.db.SeedNow(),
+                db_default=core.db.SeedNow(),
                 default=django.utils.timezone.now,
                 editable=False,
                 null=True,
@@ -212,7 +212,7 @@ class Migration(migrations.Migration):
             model_name="task",
             name="created_at",
             field=models.DateTimeField(
-                db_default=contentops.db.SeedNow(),
+                db_default=core.db.SeedNow(),
                 default=django.utils.timezone.now,
                 editable=False,
                 null=True,
@@ -226,7 +226,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="task",
             name="state_version",
-            field=contentops.locking.VersionField(db_default=0, default=0),
+            field=core.locking.VersionField(db_default=0, default=0),
         ),
         migrations.AlterField(
             model_name="task",
@@ -274,7 +274,7 @@ class Migration(migrations.Migration):
             model_name="video",
             name="created_at",
             field=models.DateTimeField(
-                db_default=contentops.db.SeedNow(),
+                db_default=core.db.SeedNow(),
                 default=django.utils.timezone.now,
                 editable=False,
                 null=True,
@@ -288,7 +288,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="video",
             name="state_version",
-            field=contentops.locking.VersionField(db_default=0, default=0),
+            field=core.locking.VersionField(db_default=0, default=0),
         ),
         migrations.AlterField(
             model_name="video",

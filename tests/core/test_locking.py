@@ -9,7 +9,7 @@ import threading
 import pytest
 from django.db import close_old_connections, connection, transaction
 
-from contentops.locking import VersionConflict
+from core.locking import VersionConflict
 from tests.factories import TaskFactory, VideoFactory
 from videos.models import Task, TaskStatus, Video, VideoStatus
 from videos.services import archive_videos

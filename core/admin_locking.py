@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 
-from contentops.inputs import InvalidInput, form_int
-from contentops.locking import GuardedUpdate, VersionConflict
+from core.inputs import InvalidInput, form_int
+from core.locking import GuardedUpdate, VersionConflict
 
 SEEN_VERSION_PREFIX = "_seen_version_"
 
@@ -216,7 +216,7 @@ class VersionedAdminMixin:
     """
 
     form = VersionedModelForm
-    change_form_template = "admin/contentops/versioned_change_form.html"
+    change_form_template = "admin/core/versioned_change_form.html"
 
     def get_fields(self, request, obj=None):
         return [name for name in super().get_fields(request, obj) if name != "loaded_version"]

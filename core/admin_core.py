@@ -19,9 +19,9 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern
 from django.utils.text import capfirst
 
-from contentops import inputs
-from contentops.history_view import event_rows
-from contentops.pagination import BoundedPaginator
+from core import inputs
+from core.history_view import event_rows
+from core.pagination import BoundedPaginator
 
 
 def keyed_pattern(model_admin, pattern):
@@ -231,7 +231,7 @@ class ContentAdmin(BoundedListAdmin):
     uuid_search_fields: tuple[str, ...] = ("pk",)
     text_search_fields: tuple[str, ...] = ()
     list_per_page = 50
-    object_history_template = "admin/contentops/object_history.html"
+    object_history_template = "admin/core/object_history.html"
 
     def __init__(self, model, admin_site):
         super().__init__(model, admin_site)

@@ -45,7 +45,7 @@ def unavailable_response() -> HttpResponse:
     return response
 
 
-@receiver(got_request_exception, dispatch_uid="contentops.unavailable")
+@receiver(got_request_exception, dispatch_uid="core.unavailable")
 def _mark_database_errors(sender, request=None, **kwargs):
     if request is not None and database_unreachable(sys.exc_info()[1]):
         setattr(request, _MARK, True)

@@ -7,7 +7,7 @@ import pytest
 from django.db import OperationalError, connection
 from django.test import Client
 
-from contentops.unavailable import database_unreachable
+from core.unavailable import database_unreachable
 
 PAGES = [
     "/admin/",
