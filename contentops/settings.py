@@ -80,7 +80,8 @@ SERVER_TIMING = env_bool("SERVER_TIMING", False)
 # A second, untuned admin at /stock-admin/, only for `make bench` to compare against.
 BENCH_STOCK_ADMIN = env_bool("BENCH_STOCK_ADMIN", False)
 
-ROOT_URLCONF = "contentops.urls"
+# bench's URLconf adds the stock admin to ours; the project names it only as a string.
+ROOT_URLCONF = "bench.urls" if BENCH_STOCK_ADMIN else "contentops.urls"
 WSGI_APPLICATION = "contentops.wsgi.application"
 
 TEMPLATES = [

@@ -1,12 +1,12 @@
 """The benchmark's stock admin is routed only with BENCH_STOCK_ADMIN, and only for staff."""
 
-import importlib
+import os
+import subprocess
+import sys
 
 import pytest
 from django.test import Client
-from django.urls import clear_url_caches
 
-import contentops.urls
 from tests.factories import PendingReportFactory, UserFactory, VideoFactory
 from videos.models import VideoStatus
 
@@ -22,18 +22,11 @@ STOCK_PAGES = [
 ]
 
 
-def reload_urls():
-    clear_url_caches()
-    importlib.reload(contentops.urls)
-
-
 @pytest.fixture
 def stock_admin_on(settings):
+    # What settings choose when BENCH_STOCK_ADMIN is set.
     settings.BENCH_STOCK_ADMIN = True
-    reload_urls()
-    yield
-    settings.BENCH_STOCK_ADMIN = False
-    reload_urls()
+    settings.ROOT_URLCONF = "bench.urls"
 
 
 def test_not_routed_by_default():
@@ -70,3 +63,27 @@ def test_staff_see_every_stock_list(admin_user):
     for page in STOCK_PAGES:
         response = client.get(page)
         assert response.status_code == 200, page
+
+
+
+SHOW_URLCONF = (
+    "from django.conf import settings; import sys; "
+    "print(settings.ROOT_URLCONF, 'bench' in sys.modules)"
+)
+
+
+def django_shell(command: str, **env) -> list[str]:
+    """The last words `manage.py shell -c command` prints with `env` on top of ours."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", command],
+        env={**os.environ, "DEBUG": "1", **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.split()
+
+
+def test_the_flag_makes_bench_the_url_conf_and_nothing_else_loads_it():
+    assert django_shell(SHOW_URLCONF, BENCH_STOCK_ADMIN="1")[-2:] == ["bench.urls", "False"]
+    assert django_shell(SHOW_URLCONF, BENCH_STOCK_ADMIN="0")[-2:] == ["contentops.urls", "False"]
