@@ -37,10 +37,9 @@ from django.utils import timezone
 
 from contentops.roles import EDITORS, MODERATORS, STAFF_VIEWERS
 from personas.models import Persona
-from publishing.approval import publish_set
+from publishing.approval import publish_payload, publish_set
 from publishing.channels import PERMISSION_PREFIX, sync_permissions
 from publishing.models import PublishReceipt, PublishStatus
-from publishing.services import publish_payload
 from safety.models import ActionKind, ReviewAction, ReviewStatus, SafetyReport
 from videos.models import Artifact, ArtifactKind, Task, TaskStatus, TaskType, Video, VideoStatus
 from videos.storage import object_info

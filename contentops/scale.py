@@ -795,7 +795,7 @@ WHERE p.verdict IS NOT NULL
 """
 
 # Receipts of approved and published videos, each with the publish task an
-# editor's approval made for it (publishing.services.publish_payload's shape).
+# editor's approval made for it (publishing.approval.publish_payload's shape).
 RECEIPTS_PLAN_SQL = f"""
 CREATE TEMPORARY TABLE scale_receipts ON COMMIT DROP AS
 WITH slots AS (

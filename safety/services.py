@@ -14,11 +14,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from contentops.locking import VersionConflict
-from safety import clearance
+from safety import clearance, signals
 from safety.models import ActionKind, ReviewAction, ReviewStatus, SafetyReport
 from safety.queue import QUEUE_ORDER, pending_reports, unclaimed
-from videos.models import Task, TaskStatus, TaskType, Video, VideoStatus
+from videos.models import Video, VideoStatus
 
 REVIEW_PERMISSION = "safety.review_safetyreport"
 TAKEOVER_PERMISSION = "safety.takeover_safetyreport"
@@ -366,7 +365,8 @@ def settle_video(video_id) -> None:
         result = Video.objects.update_guarded({video.pk: video.state_version}, status=target)
         if result.updated:
             if target == VideoStatus.REJECTED:
-                _cancel_publish_work(video_id)
+                # Publishing cancels the video's publishes (it imports safety, not the reverse).
+                signals.video_rejected.send(sender=Video, video_id=video_id)
             return
     raise ReviewRefused("The video kept changing while we updated it; try again.", conflict=True)
 
@@ -386,21 +386,6 @@ def _verdict_for(video: Video) -> str | None:
     if statuses <= {ReviewStatus.APPROVED} and video.status == VideoStatus.IN_REVIEW:
         return VideoStatus.READY
     return None
-
-
-def _cancel_publish_work(video_id) -> None:
-    for _ in range(VIDEO_RETRIES):
-        versions = dict(
-            Task.objects.filter(
-                video_id=video_id,
-                type=TaskType.PUBLISH,
-                status__in=[TaskStatus.QUEUED, TaskStatus.RUNNING],
-            ).values_list("pk", "state_version")
-        )
-        if not versions:
-            return
-        Task.objects.update_guarded(versions, status=TaskStatus.CANCELLED)
-    raise VersionConflict(Task, video_id, 0, None)
 
 
 # Bulk

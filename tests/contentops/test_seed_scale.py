@@ -20,8 +20,8 @@ from contentops import scale
 from contentops import scale_vocabulary as words
 from personas.models import Persona
 from publishing import approval
+from publishing.changes import content_changes, is_approval
 from publishing.models import PublishReceipt, PublishStatus, ReadyVideo
-from publishing.services import _content_changes, _is_approval
 from safety.issues import validate_issues
 from safety.models import ActionKind, ReviewAction, ReviewStatus, SafetyReport
 from safety.queue import pending_reports
@@ -238,10 +238,10 @@ def test_publish_tasks_carry_an_approval_the_worker_accepts(db, loaded):
     files = approval.publish_sets(receipts.values_list("video_id", flat=True))
     for receipt in receipts:
         task = receipt.task
-        assert _is_approval(task.payload)
+        assert is_approval(task.payload)
         assert task.payload["receipt_id"] == str(receipt.pk)
         assert task.payload["channel"] == receipt.channel
-        assert _content_changes(task, files[receipt.video_id]) is None
+        assert content_changes(task, files[receipt.video_id]) is None
         expected = {"pending": "queued", "failed": "failed"}.get(receipt.status, "succeeded")
         assert task.status == expected
         if receipt.status == PublishStatus.PENDING:

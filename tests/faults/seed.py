@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from contentops.demo import RENDER_WEBM, gradient_png
-from publishing import approval, services
+from publishing import approval
 from tests.factories import (
     ArtifactFactory,
     PendingReportFactory,
@@ -58,7 +58,7 @@ def approved(*, count: int, channel: str) -> None:
     for _ in range(count):
         video = _ready_video(kinds=[ArtifactKind.RENDER])
         video.refresh_from_db()
-        receipts += services.approve_publish(
+        receipts += approval.approve_publish(
             video_id=video.pk,
             editor=editor,
             channel_names=[channel],

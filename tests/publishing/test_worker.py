@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from contentops.demo import RENDER_WEBM
 from contentops.roles import MODERATORS
-from publishing import services
+from publishing import delivery, receipts
 from publishing.models import PublishReceipt, PublishStatus
 from publishing.worker import Worker
 from safety import services as safety_services
@@ -111,7 +111,7 @@ def test_the_worker_publishes_the_oldest_schedule_first(publisher, ready_video):
     Task.objects.filter(pk=early_receipt.task_id).update(
         not_before=timezone.now() - timedelta(hours=1)
     )
-    claimed = services.claim_due(worker="w", limit=1)
+    claimed = delivery.claim_due(worker="w", limit=1)
     assert [t.pk for t in claimed] == [early_receipt.task_id]
 
 
@@ -283,8 +283,8 @@ def test_a_task_whose_lease_ran_out_is_claimed_again_and_a_live_one_is_not(
     publisher, ready_video, channel_root
 ):
     (receipt,) = approve(ready_video(), publisher)
-    (claimed,) = services.claim_due(worker="dead-worker")
-    assert services.claim_due(worker="other") == []
+    (claimed,) = delivery.claim_due(worker="dead-worker")
+    assert delivery.claim_due(worker="other") == []
 
     Task.objects.filter(pk=claimed.pk).update(lease_expires_at=timezone.now())
     assert run_worker("other") == 1
@@ -300,10 +300,10 @@ def test_a_task_whose_workers_keep_dying_fails_after_the_last_attempt(
     settings.PUBLISH_MAX_ATTEMPTS = 2
     (receipt,) = approve(ready_video(), publisher)
     for _ in range(2):
-        (claimed,) = services.claim_due(worker="crashing")
+        (claimed,) = delivery.claim_due(worker="crashing")
         Task.objects.filter(pk=claimed.pk).update(lease_expires_at=timezone.now())
 
-    assert services.claim_due(worker="next") == []
+    assert delivery.claim_due(worker="next") == []
     receipt = reload(receipt)
     assert receipt.status == PublishStatus.FAILED
     assert "stopped 2 times" in receipt.error
@@ -311,10 +311,10 @@ def test_a_task_whose_workers_keep_dying_fails_after_the_last_attempt(
 
 def test_renewing_a_lease_bumps_no_version_and_writes_no_history(publisher, ready_video):
     approve(ready_video(), publisher)
-    (task,) = services.claim_due(worker="w")
+    (task,) = delivery.claim_due(worker="w")
     events = Task.pgh_event_model.objects.filter(pgh_obj_id=task.pk).count()
-    assert services.renew_lease(task_id=task.pk, worker="w")
-    assert not services.renew_lease(task_id=task.pk, worker="someone-else")
+    assert delivery.renew_lease(task_id=task.pk, worker="w")
+    assert not delivery.renew_lease(task_id=task.pk, worker="someone-else")
     after = reload(task)
     assert after.state_version == task.state_version
     assert after.lease_expires_at > task.lease_expires_at
@@ -365,11 +365,11 @@ def test_voiding_an_old_approval_leaves_a_newer_one_alone(publisher, ready_video
     video = ready_video()
     (old,) = approve(video, publisher)
     stale_task = reload(old.task)
-    services.cancel_publish(receipt_ids=[old.pk], editor=publisher)
+    receipts.cancel_publish(receipt_ids=[old.pk], editor=publisher)
     (new,) = approve(video, publisher)
 
     # A sweep that read the old approval before it was cancelled acts on it late.
-    services.void_approval(task=stale_task, reason="The approval is void: its files changed.")
+    delivery.void_approval(task=stale_task, reason="The approval is void: its files changed.")
 
     assert reload(new.task).status == TaskStatus.QUEUED
     assert reload(new).status == PublishStatus.PENDING
