@@ -157,6 +157,31 @@ def test_a_moderators_rejection_cancels_the_publish_and_fails_its_receipt(
     assert reload(receipt).status == PublishStatus.FAILED
 
 
+def test_a_moderators_rejection_fails_the_receipts_at_once_with_the_reason(publisher, ready_video):
+    video = ready_video()
+    scheduled, running = approve(video, publisher, ["youtube", "tiktok"])
+    Task.objects.filter(pk=running.task_id).update(not_before=timezone.now() - timedelta(hours=1))
+    Task.objects.filter(pk=scheduled.task_id).update(not_before=timezone.now() + timedelta(days=1))
+    (claimed,) = delivery.claim_due(worker="w", limit=1)
+    assert claimed.pk == running.task_id
+    report = SafetyReportFactory(task__video=video, requires_human_review=True)
+    moderator = UserFactory(username="mod", groups=[MODERATORS])
+
+    safety_services.decide(
+        report_id=report.pk, moderator=moderator, kind="reject", reason_code="violence", note="gore"
+    )
+
+    # No worker ran: the rejection itself failed both receipts, the running one's too.
+    for receipt in (scheduled, running):
+        receipt = reload(receipt)
+        assert receipt.status == PublishStatus.FAILED
+        assert receipt.error == "Not published: the video was rejected in safety review."
+        task = reload(receipt.task)
+        assert task.status == TaskStatus.CANCELLED
+        assert task.last_error == receipt.error
+        assert task.leased_by is None
+
+
 def test_changed_files_void_the_approval_and_send_the_video_back_to_ready(
     publisher, ready_video, s3_media, channel_root
 ):
