@@ -239,6 +239,17 @@ def test_list_editable_row_that_loses_a_race_after_the_check_is_named(client_for
     assert change_url(busy) in warning
 
 
+@pytest.mark.parametrize("model", ["video", "task"])
+def test_the_lists_head_the_version_column_version(browser, model):
+    TaskFactory()  # a task and its video: a list with a row
+    page = browser.get(f"/admin/videos/{model}/").content.decode()
+    header = re.search(
+        r'<th[^>]*class="[^"]*column-version_column[^"]*"[^>]*>(.*?)</th>', page, re.S
+    )
+    assert header, "the list should have the version column"
+    assert re.sub(r"<[^>]+>", "", header.group(1)).strip() == "Version"
+
+
 def test_list_editable_refuses_rows_posted_without_their_version(browser):
     video = VideoFactory(title="original")
     data = changelist_post([video], {video.pk: "mine"}, {video.pk: video.state_version})
