@@ -104,11 +104,14 @@ def approve_publish(
             "The video's files changed since the page loaded; reload and check them again.",
             conflict=True,
         )
+    _check_render(files)  # before asking S3 about the files
     etags = _etags(files)
     _lapse_if_changed(video_id, etags)
     with transaction.atomic():
         video = _lock_video(video_id)
-        _check_approvable(video, video_version, chosen, etags=etags)
+        _check_version(video, video_version)
+        check_approvable(video, files=files, etags=etags)
+        _check_unpublished(video, chosen)
         if fingerprint(publish_set(video_id)) != artifacts_seen:
             raise PublishRefused("The video's files changed a moment ago; reload.", conflict=True)
         video.status = VideoStatus.APPROVED
@@ -173,8 +176,6 @@ def _shown(moment: datetime) -> str:
 
 def _etags(files: list[Artifact]) -> dict:
     """What S3 holds for each file now (not from a cache): its ETag, by artifact id."""
-    if not any(a.kind == REQUIRED_KIND for a in files):
-        raise PublishRefused("The video has no render to publish.")
     etags = {}
     for artifact in files:
         try:
@@ -206,13 +207,11 @@ def _lapse_if_changed(video_id, etags: dict) -> None:
         )
 
 
-def _check_approvable(video: Video, version_seen: int, chosen, *, etags=None) -> None:
-    if video.state_version != version_seen:
-        raise PublishRefused(
-            f"This video changed since the page loaded (you saw version {version_seen}, it is "
-            f"now at version {video.state_version}); reload and check it again.",
-            conflict=True,
-        )
+def check_approvable(video: Video, *, files: list[Artifact], etags: dict | None = None) -> None:
+    """Refuse (PublishRefused) unless `video` may be approved with `files`:
+    ready, cleared by safety (for the files' `etags` when known), with a render.
+    The approve page asks this before anyone acts; `approve_publish` asks it
+    again under the video's lock."""
     if video.status != VideoStatus.READY:
         raise PublishRefused(
             f"This video is {video.get_status_display().lower()}, not ready to publish.",
@@ -221,6 +220,24 @@ def _check_approvable(video: Video, version_seen: int, chosen, *, etags=None) ->
     problem = clearance_problem(video.pk, etags=etags)
     if problem:
         raise PublishRefused(f"{problem} It cannot be approved.")
+    _check_render(files)
+
+
+def _check_render(files: list[Artifact]) -> None:
+    if not any(a.kind == REQUIRED_KIND for a in files):
+        raise PublishRefused("The video has no render to publish.")
+
+
+def _check_version(video: Video, version_seen: int) -> None:
+    if video.state_version != version_seen:
+        raise PublishRefused(
+            f"This video changed since the page loaded (you saw version {version_seen}, it is "
+            f"now at version {video.state_version}); reload and check it again.",
+            conflict=True,
+        )
+
+
+def _check_unpublished(video: Video, chosen) -> None:
     published = set(
         PublishReceipt.objects.filter(
             video=video, channel__in=[c.name for c in chosen], status=PublishStatus.PUBLISHED

@@ -22,7 +22,7 @@ from publishing import approval, channels, transitions
 from publishing.models import PublishReceipt, PublishStatus
 from safety.models import ClearanceLapse
 from videos import storage
-from videos.models import Artifact, Video, VideoStatus
+from videos.models import Artifact, Video
 
 
 def _require_approver(request) -> None:
@@ -63,13 +63,11 @@ def _outgoing(files) -> list[OutgoingFile]:
 
 
 def _blocker(video: Video, files) -> str | None:
-    if video.status != VideoStatus.READY:
-        return f"This video is {video.get_status_display().lower()}, not ready to publish."
-    problem = approval.uncleared_reason(video.pk)
-    if problem:
-        return f"{problem} It cannot be approved."
-    if not any(a.kind == approval.REQUIRED_KIND for a in files):
-        return "The video has no render to publish."
+    """Why the video cannot be approved, in the operation's own words."""
+    try:
+        approval.check_approvable(video, files=files)
+    except transitions.PublishRefused as refusal:
+        return refusal.message
     return None
 
 
