@@ -3,7 +3,7 @@ local channel, emptying a queue of approved videos the bench makes itself.
 
 Django side (`python -m bench.publishing prepare|timing|cleanup`): make M
 ready videos with real files in S3 and approve each through
-`publishing.services.approve_publish`, scheduled an hour ahead so nothing is
+`publishing.approval.approve_publish`, scheduled an hour ahead so nothing is
 due while the workers start; read how long the workers took from the task
 history; delete the bench's rows again. The orchestrator side (`run`) starts
 the workers, makes the tasks due, waits until the queue is empty, stops them.
@@ -76,7 +76,7 @@ def prepare(count: int) -> dict:
 
     from bench.fixtures import EDITOR
     from personas.models import Persona
-    from publishing import approval, channels, queue, services
+    from publishing import approval, channels, locks
     from videos.models import Artifact, Video, VideoStatus
 
     cleanup()
@@ -93,7 +93,7 @@ def prepare(count: int) -> dict:
         Artifact.objects.bulk_create(
             Artifact(video=video, kind=kind, s3_path=path) for kind, path in paths.items()
         )
-        services.approve_publish(
+        approval.approve_publish(
             video_id=video.pk,
             editor=editor,
             channel_names=[CHANNEL],
@@ -101,7 +101,7 @@ def prepare(count: int) -> dict:
             artifacts_seen=approval.fingerprint(approval.publish_set(video.pk)),
             not_before=when,
         )
-    foreign = queue.due(when + timedelta(minutes=1)).exclude(video__in=bench_videos()).count()
+    foreign = locks.due(when + timedelta(minutes=1)).exclude(video__in=bench_videos()).count()
     return {"tasks": count, "foreign_due": foreign}
 
 

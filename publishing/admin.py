@@ -12,12 +12,12 @@ from django.utils.timezone import localtime
 from core.admin_core import ContentAdmin, ReadOnlyRecordMixin, WorkListAdmin
 from core.admin_links import admin_link, short_id
 from core.inputs import query_text
-from publishing import channels, services, views
+from publishing import channels, receipts, transitions, views
 from publishing.models import PublishFailure, PublishReceipt, ReadyVideo
 from videos.models import VideoStatus
 
 
-def _report(request, outcome: services.Outcome, verb: str, receipts) -> None:
+def _report(request, outcome: transitions.Outcome, verb: str, receipts) -> None:
     """Tell the editor what an operation on several receipts did, naming refusals."""
     names = {r.pk: f"{r.video or 'a video'} on {r.channel}" for r in receipts}
     if outcome.done:
@@ -56,13 +56,13 @@ class PublishActionsMixin:
         return date_format(localtime(obj.timestamp), "Y-m-d H:i") if obj.timestamp else "—"
 
     def has_retry_permission(self, request):
-        return request.user.has_perm(services.RETRY_PERMISSION)
+        return request.user.has_perm(transitions.RETRY_PERMISSION)
 
     def has_cancel_permission(self, request):
-        return request.user.has_perm(services.CANCEL_PERMISSION)
+        return request.user.has_perm(transitions.CANCEL_PERMISSION)
 
     def has_retract_permission(self, request):
-        return request.user.has_perm(services.RETRACT_PERMISSION)
+        return request.user.has_perm(transitions.RETRACT_PERMISSION)
 
     def _run(self, request, queryset, operation, verb):
         receipts = list(queryset.select_related("video"))
@@ -71,17 +71,17 @@ class PublishActionsMixin:
 
     @admin.action(description="Retry selected failed publishes", permissions=["retry"])
     def retry_selected(self, request, queryset):
-        self._run(request, queryset, services.retry_publish, "retried")
+        self._run(request, queryset, receipts.retry_publish, "retried")
 
     @admin.action(
         description="Cancel selected scheduled or failed publishes", permissions=["cancel"]
     )
     def cancel_selected(self, request, queryset):
-        self._run(request, queryset, services.cancel_publish, "cancelled")
+        self._run(request, queryset, receipts.cancel_publish, "cancelled")
 
     @admin.action(description="Retract selected published videos", permissions=["retract"])
     def retract_selected(self, request, queryset):
-        self._run(request, queryset, services.retract_publish, "retracted")
+        self._run(request, queryset, receipts.retract_publish, "retracted")
 
 
 @admin.register(PublishReceipt)
@@ -163,7 +163,7 @@ class ReadyToPublishAdmin(WorkListAdmin):
     actions = None
 
     def may_work(self, request):
-        return request.user.has_perm(services.APPROVE_PERMISSION)
+        return request.user.has_perm(transitions.APPROVE_PERMISSION)
 
     def get_queryset(self, request):
         return ReadyVideo.objects.filter(status=VideoStatus.READY)

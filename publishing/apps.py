@@ -8,7 +8,9 @@ class PublishingConfig(AppConfig):
     verbose_name = "Publishing"
 
     def ready(self):
-        from publishing import channels
+        from publishing import channels, lapses
+        from safety import signals
 
+        signals.video_rejected.connect(lapses.cancel_rejected_publishes, dispatch_uid="publishing")
         checks.register(channels.check_configuration)
         post_migrate.connect(channels.sync_permissions, sender=self)

@@ -68,17 +68,17 @@ REMOTE_ID = re.compile(r"[\x21-\x7e][\x20-\x7e]{0,254}")
 FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 
 
-class PublishFailure(Exception):
+class ChannelFailure(Exception):
     """A channel could not publish or retract; the message says why."""
 
     retryable = True
 
 
-class TemporaryFailure(PublishFailure):
+class TemporaryFailure(ChannelFailure):
     """It may work later (timeout, 5xx, rate limit): the worker retries with backoff."""
 
 
-class PermanentFailure(PublishFailure):
+class PermanentFailure(ChannelFailure):
     """It will not work by trying again (the channel refused): the receipt fails."""
 
     retryable = False
@@ -275,7 +275,7 @@ class WebhookAdapter(Adapter):
             reason = self._redact(str(reason))
             raise TemporaryFailure(f"{self._name} did not answer: {reason}.") from None
 
-    def _refusal(self, error: urllib.error.HTTPError) -> PublishFailure:
+    def _refusal(self, error: urllib.error.HTTPError) -> ChannelFailure:
         if 300 <= error.code < 400:
             return PermanentFailure(
                 f"{self._name} answered {error.code}, a redirect; redirects are not followed "

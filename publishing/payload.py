@@ -1,6 +1,6 @@
 """Reading a publish task's payload.
 
-`services.publish_payload` writes it, but the tasks table is open to every
+`approval.publish_payload` writes it, but the tasks table is open to every
 program with SQL access, so the worker reads it as data from elsewhere: one
 parser that returns what it understood, or a problem naming what it did not.
 A task whose payload has a problem fails with that problem; it never raises

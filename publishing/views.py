@@ -1,7 +1,7 @@
 """The editor's approve page: what would be published where, and the form to approve it.
 
 The page carries the video's version and a fingerprint of the files it shows;
-`services.approve_publish` refuses if either changed, so an editor approves
+`approval.approve_publish` refuses if either changed, so an editor approves
 exactly what they saw.
 """
 
@@ -18,15 +18,15 @@ from django.utils import timezone
 from django.utils.text import get_text_list
 
 from core import inputs
-from publishing import approval, channels, services
+from publishing import approval, channels, transitions
 from publishing.models import PublishReceipt, PublishStatus
 from safety.models import ClearanceLapse
 from videos import storage
-from videos.models import Artifact, Video, VideoStatus
+from videos.models import Artifact, Video
 
 
 def _require_approver(request) -> None:
-    if not request.user.has_perm(services.APPROVE_PERMISSION):
+    if not request.user.has_perm(transitions.APPROVE_PERMISSION):
         raise PermissionDenied
 
 
@@ -63,13 +63,11 @@ def _outgoing(files) -> list[OutgoingFile]:
 
 
 def _blocker(video: Video, files) -> str | None:
-    if video.status != VideoStatus.READY:
-        return f"This video is {video.get_status_display().lower()}, not ready to publish."
-    problem = approval.uncleared_reason(video.pk)
-    if problem:
-        return f"{problem} It cannot be approved."
-    if not any(a.kind == approval.REQUIRED_KIND for a in files):
-        return "The video has no render to publish."
+    """Why the video cannot be approved, in the operation's own words."""
+    try:
+        approval.check_approvable(video, files=files)
+    except transitions.PublishRefused as refusal:
+        return refusal.message
     return None
 
 
@@ -145,7 +143,7 @@ def _approve(request, model_admin, video_id):
     except inputs.InvalidInput as error:
         return _page(request, model_admin, video_id, error=error.message, status=400, form=form)
     try:
-        receipts = services.approve_publish(
+        receipts = approval.approve_publish(
             video_id=video_id,
             editor=request.user,
             channel_names=form["channels"],
@@ -154,7 +152,7 @@ def _approve(request, model_admin, video_id):
             artifacts_seen=post.get("artifacts", ""),
             not_before=not_before,
         )
-    except services.PublishRefused as refusal:
+    except transitions.PublishRefused as refusal:
         status = 403 if refusal.forbidden else 409 if refusal.conflict else 400
         return _page(
             request, model_admin, video_id, error=refusal.message, status=status, form=form

@@ -22,7 +22,7 @@ import time
 from django.conf import settings
 from django.db import DatabaseError, DataError, close_old_connections, connection
 
-from publishing import services
+from publishing import delivery, lapses
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class LeaseKeeper:
     def _renew_once(self) -> bool | None:
         """True if renewed, False if the lease is lost, None if the database failed."""
         try:
-            return services.renew_lease(task_id=self.task_id, worker=self.worker)
+            return delivery.renew_lease(task_id=self.task_id, worker=self.worker)
         except Exception:  # noqa: BLE001 - a blip must not end the renewals
             log.warning("Could not renew the lease on task %s", self.task_id, exc_info=True)
             _close_quietly()
@@ -81,9 +81,9 @@ def _close_quietly() -> None:
 # runs on its own, so one that fails is logged and the others still run; add a
 # step here.
 SWEEP_STEPS = (
-    services.void_changed_approvals,  # approvals whose video changed
-    services.reconcile_receipts,  # pending receipts whose task ended elsewhere
-    services.lapse_changed_clearances,  # reviewed files the pipeline or an upload changed
+    delivery.void_changed_approvals,  # approvals whose video changed
+    delivery.reconcile_receipts,  # pending receipts whose task ended elsewhere
+    lapses.lapse_changed_clearances,  # reviewed files the pipeline or an upload changed
 )
 
 
@@ -120,7 +120,7 @@ class Worker:
         try:
             close_old_connections()
             self._sweep()
-            return next(iter(services.claim_due(worker=self.name, limit=1)), None)
+            return next(iter(delivery.claim_due(worker=self.name, limit=1)), None)
         except DatabaseError:
             log.exception("The database failed; trying again in %s s", self.poll)
             _close_quietly()
@@ -135,7 +135,7 @@ class Worker:
         its attempts are used up."""
         try:
             with LeaseKeeper(task.pk, self.name):
-                outcome = services.publish_task(task_id=task.pk, worker=self.name)
+                outcome = delivery.publish_task(task_id=task.pk, worker=self.name)
         except DatabaseError as error:
             if not isinstance(error, DataError):
                 log.exception("The database failed while publishing task %s", task.pk)
@@ -148,9 +148,9 @@ class Worker:
 
     def _fail(self, task, error: Exception) -> str:
         log.error("Publishing task %s raised", task.pk, exc_info=error)
-        reason = f"The worker could not publish this task: {services.unreadable(error)}"
+        reason = f"The worker could not publish this task: {delivery.unreadable(error)}"
         try:
-            failed = services.fail_task(task_id=task.pk, reason=reason, worker=self.name)
+            failed = delivery.fail_task(task_id=task.pk, reason=reason, worker=self.name)
         except DatabaseError:
             log.exception("Could not record the failure of task %s", task.pk)
             _close_quietly()

@@ -59,7 +59,7 @@ class SafetyReportAdmin(ReadOnlyRecordMixin, ContentAdmin):
 
     @admin.display(description="Video")
     def video_column(self, obj):
-        return admin_link(obj.task.video if obj.task else None)
+        return admin_link(obj.video)
 
     @admin.display(description="Issues")
     def categories(self, obj):

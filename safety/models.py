@@ -31,6 +31,26 @@ class ReviewStatus(models.TextChoices):
 FINAL_STATUSES = (ReviewStatus.APPROVED, ReviewStatus.REJECTED)
 
 
+class ReportQuerySet(models.QuerySet):
+    def open(self):
+        """Pending and escalated reports: everything a moderator or lead may still decide."""
+        return self.filter(
+            models.Q(requires_human_review=True, review_status__isnull=True)
+            | models.Q(review_status=ReviewStatus.ESCALATED)
+        )
+
+    def live_claims(self, now):
+        """Reports someone holds: claimed, and the lease not yet run out."""
+        return self.filter(self._live_claim(now))
+
+    def without_live_claim(self, now):
+        return self.exclude(self._live_claim(now))
+
+    @staticmethod
+    def _live_claim(now) -> models.Q:
+        return models.Q(claimed_by__isnull=False, claim_expires_at__gt=now)
+
+
 @tracked(exclude=["severity_rank", "claim_expires_at"])
 class SafetyReport(models.Model):
     id = models.UUIDField(
@@ -65,6 +85,8 @@ class SafetyReport(models.Model):
         output_field=models.IntegerField(),
         db_persist=True,
     )
+
+    objects = ReportQuerySet.as_manager()
 
     class Meta:
         db_table = "safety_reports"
@@ -106,6 +128,30 @@ class SafetyReport(models.Model):
 
     def __str__(self):
         return f"Safety report {str(self.pk)[:8]}"
+
+    @property
+    def is_decided(self) -> bool:
+        """Approved or rejected: final (an escalation waits for a lead)."""
+        return self.review_status in FINAL_STATUSES
+
+    @property
+    def video(self):
+        """The report's video, through its task; None when either is missing."""
+        return self.task.video if self.task_id else None
+
+    def claim_is_live(self, now) -> bool:
+        """Someone holds the report: claimed, and the lease not yet run out."""
+        return (
+            self.claimed_by_id is not None
+            and self.claim_expires_at is not None
+            and self.claim_expires_at > now
+        )
+
+    def held_by(self, user, now) -> bool:
+        return self.claim_is_live(now) and self.claimed_by_id == user.pk
+
+    def held_by_other(self, user, now) -> bool:
+        return self.claim_is_live(now) and self.claimed_by_id != user.pk
 
 
 class ActionKind(models.TextChoices):

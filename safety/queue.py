@@ -32,10 +32,7 @@ def escalated_reports() -> QuerySet[SafetyReport]:
 
 def open_reports() -> QuerySet[SafetyReport]:
     """Pending and escalated reports: everything a moderator or lead may still decide."""
-    return SafetyReport.objects.filter(
-        Q(requires_human_review=True, review_status__isnull=True)
-        | Q(review_status=ReviewStatus.ESCALATED)
-    )
+    return SafetyReport.objects.open()
 
 
 def unclaimed(queryset: QuerySet[SafetyReport], now: datetime) -> QuerySet[SafetyReport]:

@@ -9,7 +9,6 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -65,13 +64,13 @@ class ClaimFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         now = timezone.now()
-        live = Q(claimed_by__isnull=False, claim_expires_at__gt=now)
+        held = queryset.live_claims(now)
         if self.value() == "unclaimed":
-            return queryset.exclude(live)
+            return queryset.without_live_claim(now)
         if self.value() == "mine":
-            return queryset.filter(live, claimed_by=request.user)
+            return held.filter(claimed_by=request.user)
         if self.value() == "others":
-            return queryset.filter(live).exclude(claimed_by=request.user)
+            return held.exclude(claimed_by=request.user)
         return queryset
 
 
@@ -225,16 +224,16 @@ class ReviewQueueAdmin(WorkListAdmin):
 
     @admin.display(description="Video")
     def video_column(self, obj):
-        return admin_link(obj.task.video if obj.task_id and obj.task.video_id else None)
+        return admin_link(obj.video)
 
     @admin.display(description="Persona")
     def persona_column(self, obj):
-        video = obj.task.video if obj.task_id and obj.task.video_id else None
+        video = obj.video
         return video.persona.name if video and video.persona_id else "—"
 
     @admin.display(description="Held by")
     def holder_column(self, obj):
-        if obj.claimed_by_id and obj.claim_expires_at and obj.claim_expires_at > timezone.now():
+        if obj.claim_is_live(timezone.now()):
             until = timezone.localtime(obj.claim_expires_at).strftime("%H:%M")
             return format_html("{} until {}", obj.claimed_by.get_username(), until)
         return "—"
@@ -262,7 +261,7 @@ class ReviewQueueAdmin(WorkListAdmin):
                 self._report_bulk(request, reports, result)
                 self._report_gone(request, reports)
                 return None
-        eligible = [r for r in reports if r.score is not None and r.score <= limit]
+        eligible = [r for r in reports if services.bulk_problem(score=r.score) is None]
         too_risky = [r for r in reports if r not in eligible]
         return TemplateResponse(
             request,
@@ -281,10 +280,7 @@ class ReviewQueueAdmin(WorkListAdmin):
         )
 
     def _report_bulk(self, request, reports, result):
-        names = {
-            r.pk: str(r.task.video) if r.task_id and r.task.video_id else str(r.pk)[:8]
-            for r in reports
-        }
+        names = {r.pk: str(r.video) if r.video else str(r.pk)[:8] for r in reports}
         if result.decided:
             count = len(result.decided)
             messages.success(request, f"Approved {count} report{pluralize(count)}.")
@@ -300,6 +296,6 @@ class ReviewQueueAdmin(WorkListAdmin):
             .select_related("task__video")
         )
         for report in gone:
-            name = str(report.task.video) if report.task_id and report.task.video_id else report.pk
+            name = str(report.video) if report.video else report.pk
             status = report.review_status or "taken off the queue"
             messages.warning(request, f"Not approved: {name}: {status} meanwhile.")

@@ -14,11 +14,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.locking import VersionConflict
-from safety import clearance
+from safety import clearance, signals
 from safety.models import ActionKind, ReviewAction, ReviewStatus, SafetyReport
 from safety.queue import QUEUE_ORDER, pending_reports, unclaimed
-from videos.models import Task, TaskStatus, TaskType, Video, VideoStatus
+from videos.models import Video, VideoStatus
 
 REVIEW_PERMISSION = "safety.review_safetyreport"
 TAKEOVER_PERMISSION = "safety.takeover_safetyreport"
@@ -59,15 +58,6 @@ def _require(user, permission: str) -> None:
 
 def _holder_name(report: SafetyReport) -> str:
     return report.claimed_by.get_username() if report.claimed_by else "nobody"
-
-
-def _held_by_other(report: SafetyReport, user, now) -> bool:
-    return (
-        report.claimed_by_id is not None
-        and report.claimed_by_id != user.pk
-        and report.claim_expires_at is not None
-        and report.claim_expires_at > now
-    )
 
 
 def _lock(report_id) -> SafetyReport:
@@ -143,7 +133,7 @@ def claim(*, report_id, moderator) -> SafetyReport:
     with transaction.atomic():
         report = _lock(report_id)
         _refuse_if_decided(report)
-        if _held_by_other(report, moderator, now):
+        if report.held_by_other(moderator, now):
             raise ReviewRefused(
                 f"{_holder_name(report)} is reviewing this report until "
                 f"{timezone.localtime(report.claim_expires_at):%H:%M}.",
@@ -162,10 +152,7 @@ def renew_claim(*, report_id, moderator) -> SafetyReport:
     now = timezone.now()
     with transaction.atomic():
         report = _lock(report_id)
-        if report.claimed_by_id != moderator.pk or report.review_status in (
-            ReviewStatus.APPROVED,
-            ReviewStatus.REJECTED,
-        ):
+        if report.claimed_by_id != moderator.pk or report.is_decided:
             raise ReviewRefused(
                 f"You no longer hold this report (now held by {_holder_name(report)}).",
                 conflict=True,
@@ -197,7 +184,7 @@ def take_over(*, report_id, lead) -> SafetyReport:
 
 
 def _take_over_locked(report, lead, now) -> None:
-    if not _held_by_other(report, lead, now):
+    if not report.held_by_other(lead, now):
         _set_claim(report, lead, now)
         _log(report, lead, ActionKind.CLAIM)
         return
@@ -210,7 +197,7 @@ def _take_over_locked(report, lead, now) -> None:
 
 
 def _refuse_if_decided(report: SafetyReport) -> None:
-    if report.review_status in (ReviewStatus.APPROVED, ReviewStatus.REJECTED):
+    if report.is_decided:
         decision = report.review_actions.filter(kind__in=["approve", "reject"]).first()
         who = decision.actor.get_username() if decision else "someone"
         when = f" at {timezone.localtime(decision.created_at):%H:%M}" if decision else ""
@@ -264,8 +251,9 @@ def decide(
     try:
         with transaction.atomic():
             report = _lock(report_id)
-            _refuse_if_decided(report)
-            _check_may_decide(report, moderator, kind, now, take_over_held)
+            check_may_decide(report, moderator, kind=kind, now=now, take_over_held=take_over_held)
+            if report.held_by_other(moderator, now):
+                _take_over_locked(report, moderator, now)
             _check_files_unchanged(report, seen)
             action = _log(
                 report,
@@ -280,7 +268,7 @@ def decide(
             report.claimed_by = None
             report.claim_expires_at = None
             report.save(update_fields=["review_status", "claimed_by", "claim_expires_at"])
-            video_id = report.task.video_id if report.task_id else None
+            video_id = report.task.video_id if report.task_id else None  # the video not loaded
             if video_id:
                 settle_video(video_id)
     except IntegrityError:
@@ -333,22 +321,25 @@ def _check_files_unchanged(report: SafetyReport, seen: dict | None) -> None:
     )
 
 
-def _check_may_decide(report, moderator, kind, now, take_over_held=True) -> None:
+def check_may_decide(report, moderator, *, kind=None, now, take_over_held=True) -> None:
+    """Refuse (ReviewRefused; PermissionDenied for an escalated report and no
+    lead) unless `moderator` may decide `report` now, as `kind` when given.
+    The review page asks it to offer the decision form; `decide` asks it under
+    the report's lock, then takes the report over if someone else holds it."""
+    _refuse_if_decided(report)
     is_lead = moderator.has_perm(TAKEOVER_PERMISSION)
     if report.review_status == ReviewStatus.ESCALATED:
         if not is_lead:
             raise PermissionDenied
         if kind == ActionKind.ESCALATE:
             raise ReviewRefused("This report is already escalated; approve or reject it.")
-    if _held_by_other(report, moderator, now):
-        if not (is_lead and take_over_held):
-            raise ReviewRefused(
-                f"{_holder_name(report)} is reviewing this report until "
-                f"{timezone.localtime(report.claim_expires_at):%H:%M}; only they, or a lead "
-                "taking it over, can decide it.",
-                conflict=True,
-            )
-        _take_over_locked(report, moderator, now)
+    if report.held_by_other(moderator, now) and not (is_lead and take_over_held):
+        raise ReviewRefused(
+            f"{_holder_name(report)} is reviewing this report until "
+            f"{timezone.localtime(report.claim_expires_at):%H:%M}; only they, or a lead "
+            "taking it over, can decide it.",
+            conflict=True,
+        )
 
 
 def settle_video(video_id) -> None:
@@ -366,7 +357,8 @@ def settle_video(video_id) -> None:
         result = Video.objects.update_guarded({video.pk: video.state_version}, status=target)
         if result.updated:
             if target == VideoStatus.REJECTED:
-                _cancel_publish_work(video_id)
+                # Publishing cancels the video's publishes (it imports safety, not the reverse).
+                signals.video_rejected.send(sender=Video, video_id=video_id)
             return
     raise ReviewRefused("The video kept changing while we updated it; try again.", conflict=True)
 
@@ -388,21 +380,6 @@ def _verdict_for(video: Video) -> str | None:
     return None
 
 
-def _cancel_publish_work(video_id) -> None:
-    for _ in range(VIDEO_RETRIES):
-        versions = dict(
-            Task.objects.filter(
-                video_id=video_id,
-                type=TaskType.PUBLISH,
-                status__in=[TaskStatus.QUEUED, TaskStatus.RUNNING],
-            ).values_list("pk", "state_version")
-        )
-        if not versions:
-            return
-        Task.objects.update_guarded(versions, status=TaskStatus.CANCELLED)
-    raise VersionConflict(Task, video_id, 0, None)
-
-
 # Bulk
 
 
@@ -412,21 +389,29 @@ class BulkResult:
     refused: dict = field(default_factory=dict)  # report id -> why
 
 
+def bulk_problem(*, score) -> str | None:
+    """Why a report with `score` may not be approved in bulk, or None: only low
+    risk (at most SAFETY_BULK_APPROVE_MAX_SCORE) goes without a look each."""
+    limit = settings.SAFETY_BULK_APPROVE_MAX_SCORE
+    if score is None or score > limit:
+        return f"score {score} is above the bulk limit {limit}"
+    return None
+
+
 def bulk_approve(*, report_ids, moderator, reason_code: str, note: str = "") -> BulkResult:
     """Approve low-risk reports one by one: each gets its own decision row, and
     a report above the score limit, held by someone else or already decided is
     refused by itself while the others go through."""
     _require(moderator, REVIEW_PERMISSION)
     _validate(ActionKind.APPROVE, reason_code, note)
-    limit = settings.SAFETY_BULK_APPROVE_MAX_SCORE
     result = BulkResult()
     scores = dict(SafetyReport.objects.filter(pk__in=report_ids).values_list("pk", "score"))
     for report_id in sorted(report_ids, key=str):
-        score = scores.get(report_id)
+        too_risky = bulk_problem(score=scores.get(report_id))
         if report_id not in scores:
             result.refused[report_id] = "does not exist"
-        elif score is None or score > limit:
-            result.refused[report_id] = f"score {score} is above the bulk limit {limit}"
+        elif too_risky:
+            result.refused[report_id] = too_risky
         else:
             try:
                 decide(

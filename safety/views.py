@@ -19,7 +19,7 @@ from core import inputs
 from safety import clearance, review, services
 from safety.highlight import highlight
 from safety.issues import as_text
-from safety.models import ActionKind, ReviewStatus, SafetyReport
+from safety.models import ActionKind, SafetyReport
 from safety.queue import describe_wait, sla_level
 from videos.storage import ArtifactMissing, InvalidS3Path, StorageUnavailable, read_text
 
@@ -72,20 +72,10 @@ def review_page(request, model_admin, report_id, *, error=None, status=200):
     except SafetyReport.DoesNotExist:
         raise Http404("No such safety report.") from None
     now = timezone.now()
-    video = report.task.video if report.task_id else None
+    video = report.video
     lines = review.issue_lines(report.issues)
     artifacts = review.video_artifacts(video)
-    holds = report.claimed_by_id == request.user.pk and (
-        report.claim_expires_at is not None and report.claim_expires_at > now
-    )
-    held_by_other = (
-        report.claimed_by_id is not None
-        and not holds
-        and report.claim_expires_at is not None
-        and report.claim_expires_at > now
-    )
     is_lead = request.user.has_perm(services.TAKEOVER_PERMISSION)
-    decided = report.review_status in (ReviewStatus.APPROVED, ReviewStatus.REJECTED)
     waited = now - report.created_at if report.created_at else None
     context = {
         **model_admin.admin_site.each_context(request),
@@ -104,13 +94,11 @@ def review_page(request, model_admin, report_id, *, error=None, status=200):
         "script": _script_preview(artifacts, lines),
         "log": review.review_log(report),
         "earlier": review.earlier_reports(report),
-        "holds": holds,
-        "held_by_other": held_by_other,
+        "holds": report.held_by(request.user, now),
+        "held_by_other": report.held_by_other(request.user, now),
         "is_lead": is_lead,
-        "decided": decided,
-        "may_decide": not decided
-        and (holds or is_lead or not held_by_other)
-        and (report.review_status != ReviewStatus.ESCALATED or is_lead),
+        "decided": report.is_decided,
+        "may_decide": not report.is_decided and _may_decide(report, request.user, now),
         "reason_codes": settings.SAFETY_REASON_CODES,
         "renew_seconds": settings.SAFETY_LEASE_RENEW_SECONDS,
         "waited": describe_wait(waited),
@@ -120,6 +108,15 @@ def review_page(request, model_admin, report_id, *, error=None, status=200):
     }
     request.current_app = model_admin.admin_site.name
     return TemplateResponse(request, "admin/safety/review.html", context, status=status)
+
+
+def _may_decide(report, user, now) -> bool:
+    """Whether the page offers the decision form: the operation's own check."""
+    try:
+        services.check_may_decide(report, user, now=now)
+    except (services.ReviewRefused, PermissionDenied):
+        return False
+    return True
 
 
 def _refused(request, model_admin, report_id, refusal: services.ReviewRefused):
@@ -222,5 +219,5 @@ def decide(request, model_admin, report_id):
 
 
 def _video_title(report) -> str:
-    video = report.task.video if report.task_id and report.task.video_id else None
+    video = report.video
     return str(video) if video else "a report without a video"

@@ -31,10 +31,9 @@ from django.utils import timezone
 
 from contentops.roles import EDITORS, MODERATORS, STAFF_VIEWERS
 from personas.models import Persona
-from publishing.approval import publish_set
+from publishing.approval import publish_payload, publish_set
 from publishing.channels import PERMISSION_PREFIX, sync_permissions
 from publishing.models import PublishReceipt, PublishStatus
-from publishing.services import publish_payload
 from safety.models import ActionKind, ReviewAction, SafetyReport
 from safety.services import decide
 from seeding.demo_content import ARTIFACT_KIND, MEDIA, media_content, task_payload

@@ -252,7 +252,7 @@ def _object(fields: dict[str, str]) -> str:
     return "jsonb_build_object(" + ", ".join(f"'{k}', {v}" for k, v in fields.items()) + ")"
 
 
-# publishing.services.publish_payload, key by key, as SQL over a receipt (c)
+# publishing.approval.publish_payload, key by key, as SQL over a receipt (c)
 # and its video's files (files); tests/seeding/test_seed_scale.py holds the
 # keys to publish_payload's.
 PUBLISH_PAYLOAD = {

@@ -14,7 +14,7 @@ from core.json_fields import PrettyJSONField, json_object
 from core.pagination import page_number, window
 from videos import media_types, services, storage
 from videos.filters import ArtifactFilter
-from videos.models import Artifact, Task, TaskStatus, Video, VideoStatus
+from videos.models import Artifact, Task, TaskStatus, Video
 from videos.previews import browser_content_type, preview_artifact, preview_artifacts
 from videos.timeline import video_timeline
 
@@ -32,7 +32,25 @@ def page_context(model_admin, request, title, **context) -> dict:
     }
 
 
-class VideoForm(VersionedModelForm):
+class LockedVideoForm(forms.ModelForm):
+    """Any form that edits a video obeys services.edit_problem (the approved lock)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        # The row as loaded for this post: the status the lock is decided on.
+        problem = self.instance.pk and services.edit_problem(status=self.instance.status)
+        if problem:
+            model_fields = {field.name for field in Video._meta.fields}
+            for name in [name for name in self.changed_data if name in model_fields]:
+                self.add_error(name, ValidationError(problem, code="locked"))
+        return cleaned
+
+
+class VideoRowForm(LockedVideoForm):
+    """A row of the list's inline editing (list_editable)."""
+
+
+class VideoForm(LockedVideoForm, VersionedModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "status" in self.fields:
@@ -98,10 +116,13 @@ class VideoAdmin(VersionedAdminMixin, ContentAdmin):
         )
         return TemplateResponse(request, "admin/videos/video/timeline.html", context)
 
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=VideoRowForm, **kwargs)
+
     def get_readonly_fields(self, request, obj=None):
         # Approved for publishing: locked until published or its publishes are
         # cancelled (an edit made anyway, say by SQL, voids the approval).
-        if obj is not None and obj.status == VideoStatus.APPROVED:
+        if obj is not None and services.edit_problem(status=obj.status):
             return self.fields
         if obj is None or not request.user.is_superuser:
             # A video's state moves through the named operations (review

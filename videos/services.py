@@ -25,6 +25,23 @@ STATUSES_BY_HAND = [
 NOT_BY_HAND = [TaskType.PUBLISH]
 
 
+# Approved for publishing: what goes out must be what the editor approved.
+LOCKED = [VideoStatus.APPROVED]
+
+
+def edit_problem(*, status) -> str | None:
+    """Why a person may not edit a video in `status` (any path: its change form,
+    the list's inline title), or None. An approved video is locked until it is
+    published or its publishes are cancelled; an edit made anyway, say by SQL,
+    voids the approval."""
+    if status in LOCKED:
+        return (
+            "This video is approved for publishing: it cannot be edited until it is published "
+            "or its publishes are cancelled (Publishing → Receipts)."
+        )
+    return None
+
+
 def status_by_hand_problem(*, current, new) -> str | None:
     """Why a person may not move a video from `current` to `new` status, or None."""
     if new == current or new in STATUSES_BY_HAND:

@@ -206,6 +206,22 @@ def test_list_editable_saves_unchanged_rows_and_names_the_changed_one(browser):
     assert "1 video was changed successfully." in messages_of(response)
 
 
+def test_list_editable_refuses_a_title_change_of_an_approved_video(browser):
+    approved = VideoFactory(title="as approved", status=VideoStatus.APPROVED)
+    draft = VideoFactory(title="draft")
+    seen = {approved.pk: approved.state_version, draft.pk: draft.state_version}
+
+    response = browser.post(
+        "/admin/videos/video/",
+        changelist_post([approved, draft], {approved.pk: "changed", draft.pk: "draft 2"}, seen),
+    )
+
+    assert reload(approved).title == "as approved"
+    assert reload(approved).state_version == approved.state_version
+    page = unescape(response.content.decode())
+    assert "This video is approved for publishing: it cannot be edited" in page
+
+
 @pytest.mark.django_db(transaction=True)
 def test_list_editable_row_that_loses_a_race_after_the_check_is_named(client_for, pipeline_db):
     # The pipeline commits its write between the formset's version check and the save.
@@ -237,6 +253,17 @@ def test_list_editable_row_that_loses_a_race_after_the_check_is_named(client_for
     assert (reload(quiet).title, reload(busy).title) == ("quiet, edited", "theirs")
     [warning] = [m for m in messages_of(response) if "changed by someone else" in m]
     assert change_url(busy) in warning
+
+
+@pytest.mark.parametrize("model", ["video", "task"])
+def test_the_lists_head_the_version_column_version(browser, model):
+    TaskFactory()  # a task and its video: a list with a row
+    page = browser.get(f"/admin/videos/{model}/").content.decode()
+    header = re.search(
+        r'<th[^>]*class="[^"]*column-version_column[^"]*"[^>]*>(.*?)</th>', page, re.S
+    )
+    assert header, "the list should have the version column"
+    assert re.sub(r"<[^>]+>", "", header.group(1)).strip() == "Version"
 
 
 def test_list_editable_refuses_rows_posted_without_their_version(browser):

@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from publishing import approval, services
+from publishing import approval
 from seeding.demo_content import RENDER_WEBM, gradient_png
 from tests.factories import (
     ArtifactFactory,
@@ -58,7 +58,7 @@ def approved(*, count: int, channel: str) -> None:
     for _ in range(count):
         video = _ready_video(kinds=[ArtifactKind.RENDER])
         video.refresh_from_db()
-        receipts += services.approve_publish(
+        receipts += approval.approve_publish(
             video_id=video.pk,
             editor=editor,
             channel_names=[channel],

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
 from contentops.roles import EDITORS
-from publishing import approval, channels, services
+from publishing import approval, channels
 from seeding.demo_content import RENDER_WEBM, gradient_png
 from tests.factories import ArtifactFactory, SafetyReportFactory, UserFactory, VideoFactory
 from videos.models import ArtifactKind, VideoStatus
@@ -92,7 +92,7 @@ def approve(video, editor, channel_names=("youtube",), **options):
         "artifacts_seen": approval.fingerprint(approval.publish_set(video.pk)),
         **options,
     }
-    return services.approve_publish(
+    return approval.approve_publish(
         video_id=video.pk, editor=editor, channel_names=list(channel_names), **fields
     )
 

@@ -13,7 +13,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from contentops.roles import EDITORS, STAFF_VIEWERS
-from publishing import approval, services
+from publishing import approval, transitions
 from publishing.models import PublishReceipt, PublishStatus
 from safety.models import ReviewStatus
 from tests.factories import (
@@ -42,10 +42,10 @@ def unchanged(video: Video, receipts: int = 0) -> None:
     assert PublishReceipt.objects.filter(video=video).count() == receipts
 
 
-def refused(video, editor, channel_names=("youtube",), **options) -> services.PublishRefused:
+def refused(video, editor, channel_names=("youtube",), **options) -> transitions.PublishRefused:
     video.refresh_from_db()
     receipts = PublishReceipt.objects.filter(video=video).count()
-    with pytest.raises(services.PublishRefused) as refusal:
+    with pytest.raises(transitions.PublishRefused) as refusal:
         approve(video, editor, channel_names, **options)
     unchanged(video, receipts)
     return refusal.value
@@ -244,7 +244,7 @@ def test_two_editors_approving_at_once_schedule_it_once(roles, local_channels, r
             barrier.wait(timeout=10)
             approve(Video.objects.get(pk=video.pk), editor)
             outcomes.append("approved")
-        except services.PublishRefused as refusal:
+        except transitions.PublishRefused as refusal:
             outcomes.append(refusal.message)
         finally:
             close_old_connections()

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from contentops.roles import MODERATORS
-from publishing import services
+from publishing import lapses, receipts, transitions
 from publishing.models import PublishStatus
 from publishing.worker import Worker
 from safety import clearance
@@ -85,7 +85,7 @@ def test_an_editors_upload_over_a_cleared_render_refuses_approval_and_lapses_the
     assert response.status_code == 302
     new_path = reload(render).s3_path
     try:
-        with pytest.raises(services.PublishRefused) as refused:
+        with pytest.raises(transitions.PublishRefused) as refused:
             approve(video, publisher)
         assert "The render changed after moderator mod cleared the video" in refused.value.message
         assert "went back to safety review" in refused.value.message
@@ -101,7 +101,7 @@ def test_the_approve_page_says_why_the_clearance_lapsed(client_for, publisher, c
     Artifact.objects.filter(video=video, kind=ArtifactKind.THUMBNAIL).update(
         s3_path=f"s3://{default_storage.bucket_name}/tests/elsewhere/thumb.png"
     )
-    assert services.lapse_changed_clearances() == 1
+    assert lapses.lapse_changed_clearances() == 1
     response = client_for(publisher).get(f"/admin/publishing/readyvideo/{video.pk}/approve/")
     page = html(response)
     assert "producing, not ready to publish" in text(select_one(page, "#approve-blocker"))
@@ -143,7 +143,7 @@ def test_a_pipeline_path_update_lapses_a_scheduled_approval_in_the_sweep(
     # Correct before any sweep: the live check already refuses it.
     assert "The render changed" in clearance.clearance_problem(video.pk)
 
-    assert services.lapse_changed_clearances() == 1
+    assert lapses.lapse_changed_clearances() == 1
 
     assert_back_in_review(video, new_path)
     receipt = reload(receipt)
@@ -182,11 +182,11 @@ def test_the_sweep_leaves_videos_that_are_not_ready_or_approved(
         s3_media("r2.webm", b"r2"),
         video.pk,
     )
-    assert services.lapse_changed_clearances() == 0
+    assert lapses.lapse_changed_clearances() == 0
     assert reload(video).status == VideoStatus.ARCHIVED
     assert not ClearanceLapse.objects.exists()
     # The outbox is drained: the next sweep has nothing to read.
-    assert services.lapse_changed_clearances() == 0
+    assert lapses.lapse_changed_clearances() == 0
 
 
 def overwrite(path: str, content: bytes) -> None:
@@ -200,7 +200,7 @@ def test_an_object_overwritten_in_place_refuses_approval_and_lapses_the_clearanc
 ):
     video = cleared_video()
     overwrite(files[ArtifactKind.THUMBNAIL], b"not the thumbnail the moderator saw")
-    with pytest.raises(services.PublishRefused) as refused:
+    with pytest.raises(transitions.PublishRefused) as refused:
         approve(video, publisher)
     assert "was overwritten in S3 after moderator mod cleared the video" in refused.value.message
     lapse = assert_back_in_review(video, "overwritten in S3")
@@ -236,15 +236,15 @@ def test_a_retry_of_a_failed_publish_is_refused_once_the_files_changed(
         s3_media("r2.webm", b"r2"),
         video.pk,
     )
-    outcome = services.retry_publish(receipt_ids=[receipt.pk], editor=publisher)
+    outcome = receipts.retry_publish(receipt_ids=[receipt.pk], editor=publisher)
     assert outcome.done == []
     assert "The render changed after moderator mod" in outcome.refused[receipt.pk]
 
 
 def test_the_videos_timeline_says_why_its_clearance_lapsed(client_for, cleared_video, roles):
     video = cleared_video()
-    services.lapse_clearance(video_id=video.pk, reason="The render changed after review.")
+    lapses.lapse_clearance(video_id=video.pk, reason="The render changed after review.")
     admin = UserFactory(username="boss", is_superuser=True)
     response = client_for(admin).get(f"/admin/videos/video/{video.pk}/timeline/")
-    lapses = text(select_one(html(response), "#clearance-lapses"))
-    assert "The render changed after review." in lapses
+    shown = text(select_one(html(response), "#clearance-lapses"))
+    assert "The render changed after review." in shown

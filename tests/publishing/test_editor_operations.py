@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from contentops.roles import EDITORS, MODERATORS, STAFF_VIEWERS
-from publishing import services
+from publishing import delivery, receipts
 from publishing.models import PublishReceipt, PublishStatus
 from publishing.worker import Worker
 from tests.factories import UserFactory
@@ -43,7 +43,7 @@ def test_retry_queues_a_failed_publish_again_with_the_same_key(
     (receipt,) = approve(ready_video(), publisher)
     fail_for_good(receipt)
 
-    outcome = services.retry_publish(receipt_ids=[receipt.pk], editor=publisher)
+    outcome = receipts.retry_publish(receipt_ids=[receipt.pk], editor=publisher)
 
     assert outcome.done == [receipt.pk]
     task = reload(receipt.task)
@@ -57,7 +57,7 @@ def test_retry_queues_a_failed_publish_again_with_the_same_key(
 
 def test_retry_refuses_what_has_not_failed_and_names_why(publisher, ready_video):
     (receipt,) = approve(ready_video(), publisher)
-    outcome = services.retry_publish(receipt_ids=[receipt.pk], editor=publisher)
+    outcome = receipts.retry_publish(receipt_ids=[receipt.pk], editor=publisher)
     assert outcome.refused == {receipt.pk: "not a failed publish (it is pending)"}
 
 
@@ -66,7 +66,7 @@ def test_retry_refuses_a_video_rejected_since(publisher, ready_video):
     (receipt,) = approve(video, publisher)
     fail_for_good(receipt)
     type(video).objects.filter(pk=video.pk).update(status=VideoStatus.REJECTED)
-    outcome = services.retry_publish(receipt_ids=[receipt.pk], editor=publisher)
+    outcome = receipts.retry_publish(receipt_ids=[receipt.pk], editor=publisher)
     assert outcome.refused == {receipt.pk: "its video is no longer approved"}
     assert reload(receipt.task).status == TaskStatus.FAILED
 
@@ -76,7 +76,7 @@ def test_cancelling_the_last_failed_channel_sends_the_video_back_to_ready(publis
     (receipt,) = approve(video, publisher)
     fail_for_good(receipt)
 
-    services.cancel_publish(receipt_ids=[receipt.pk], editor=publisher)
+    receipts.cancel_publish(receipt_ids=[receipt.pk], editor=publisher)
 
     assert reload(receipt.task).status == TaskStatus.CANCELLED
     receipt = reload(receipt)
@@ -90,18 +90,18 @@ def test_cancelling_a_scheduled_channel_keeps_the_others(publisher, ready_video)
     youtube, tiktok = sorted(
         approve(video, publisher, ["youtube", "tiktok"]), key=lambda r: r.channel, reverse=True
     )
-    services.cancel_publish(receipt_ids=[tiktok.pk], editor=publisher)
+    receipts.cancel_publish(receipt_ids=[tiktok.pk], editor=publisher)
     assert reload(tiktok.task).status == TaskStatus.CANCELLED
     assert reload(youtube.task).status == TaskStatus.QUEUED
     assert reload(video).status == VideoStatus.APPROVED
-    services.cancel_publish(receipt_ids=[youtube.pk], editor=publisher)
+    receipts.cancel_publish(receipt_ids=[youtube.pk], editor=publisher)
     assert reload(video).status == VideoStatus.READY
 
 
 def test_cancel_refuses_a_publish_in_progress_or_done(publisher, ready_video):
     (receipt,) = approve(ready_video(), publisher)
-    services.claim_due(worker="busy")
-    outcome = services.cancel_publish(receipt_ids=[receipt.pk], editor=publisher)
+    delivery.claim_due(worker="busy")
+    outcome = receipts.cancel_publish(receipt_ids=[receipt.pk], editor=publisher)
     assert outcome.refused == {receipt.pk: "neither scheduled nor failed (pending, task running)"}
 
 
@@ -109,7 +109,7 @@ def test_retract_takes_the_video_down_and_records_it(publisher, ready_video, cha
     (receipt,) = approve(ready_video(), publisher)
     run_worker()
 
-    outcome = services.retract_publish(receipt_ids=[receipt.pk], editor=publisher)
+    outcome = receipts.retract_publish(receipt_ids=[receipt.pk], editor=publisher)
 
     assert outcome.done == [receipt.pk]
     receipt = reload(receipt)
@@ -117,7 +117,7 @@ def test_retract_takes_the_video_down_and_records_it(publisher, ready_video, cha
     assert receipt.error == "Retracted by publisher."
     assert not (channel_root / "youtube" / f"{receipt.pk}.json").exists()
     assert (channel_root / "youtube" / "retracted" / f"{receipt.pk}.json").exists()
-    again = services.retract_publish(receipt_ids=[receipt.pk], editor=publisher)
+    again = receipts.retract_publish(receipt_ids=[receipt.pk], editor=publisher)
     assert again.refused == {receipt.pk: "not published (it is retracted)"}
 
 
@@ -129,7 +129,7 @@ def test_a_retract_the_adapter_breaks_on_is_refused_and_leaves_the_receipt(
     # Where the local adapter keeps retracted manifests, a file stands: it raises OSError.
     (channel_root / "youtube" / "retracted").write_text("not a folder")
 
-    outcome = services.retract_publish(receipt_ids=[receipt.pk], editor=publisher)
+    outcome = receipts.retract_publish(receipt_ids=[receipt.pk], editor=publisher)
 
     assert outcome.refused == {
         receipt.pk: "the channel did not retract it: "
@@ -142,9 +142,9 @@ def test_a_video_retracted_from_every_channel_is_ready_to_approve_again(publishe
     video = ready_video()
     youtube, tiktok = approve(video, publisher, ["youtube", "tiktok"])
     run_worker()
-    services.retract_publish(receipt_ids=[tiktok.pk], editor=publisher)
+    receipts.retract_publish(receipt_ids=[tiktok.pk], editor=publisher)
     assert reload(video).status == VideoStatus.PUBLISHED, "still live on YouTube"
-    services.retract_publish(receipt_ids=[youtube.pk], editor=publisher)
+    receipts.retract_publish(receipt_ids=[youtube.pk], editor=publisher)
     assert reload(video).status == VideoStatus.READY
     (again,) = approve(video, publisher)
     run_worker()
@@ -154,7 +154,7 @@ def test_a_video_retracted_from_every_channel_is_ready_to_approve_again(publishe
 
 
 @pytest.mark.parametrize(
-    "operation", [services.retry_publish, services.cancel_publish, services.retract_publish]
+    "operation", [receipts.retry_publish, receipts.cancel_publish, receipts.retract_publish]
 )
 @pytest.mark.parametrize("group", [MODERATORS, STAFF_VIEWERS])
 def test_only_editors_may_retry_cancel_or_retract(local_channels, roles, operation, group):
@@ -167,7 +167,7 @@ def test_an_editor_acts_only_on_channels_they_may_publish_to(roles, publisher, r
     (receipt,) = approve(ready_video(), publisher, ["tiktok"])
     fail_for_good(receipt)
     youtube_only = grant_channels(UserFactory(username="yt", groups=[EDITORS]), "youtube")
-    for operation in (services.retry_publish, services.cancel_publish):
+    for operation in (receipts.retry_publish, receipts.cancel_publish):
         outcome = operation(receipt_ids=[receipt.pk], editor=youtube_only)
         assert outcome.refused == {receipt.pk: "you may not publish to TikTok"}
     assert reload(receipt.task).status == TaskStatus.FAILED

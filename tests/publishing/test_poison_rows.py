@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from core import db
-from publishing import services, worker
+from publishing import delivery, worker
 from publishing.models import PublishStatus
 from publishing.worker import LeaseKeeper, Worker
 from tests.publishing.conftest import approve
@@ -206,7 +206,7 @@ def test_a_payload_too_deep_to_read_fails_its_task_at_claim_and_the_others_publi
     sql("UPDATE tasks SET payload = %s::jsonb WHERE task_id = %s", DEEP, deep.task_id)
     lease_ran_out(deep)  # not swept (not queued), and due before the good one
 
-    assert services.claim_due(worker="w") == [Task.objects.get(pk=good.task_id)]
+    assert delivery.claim_due(worker="w") == [Task.objects.get(pk=good.task_id)]
 
     assert_failed_with(deep, "This task's row cannot be read: RecursionError")
 
@@ -216,7 +216,7 @@ def test_a_sweep_voids_a_changed_approval_past_a_row_it_cannot_read(publisher, r
     sql("UPDATE tasks SET payload = %s::jsonb WHERE task_id = %s", DEEP, deep.task_id)
     sql("UPDATE videos SET title = 'Edited by the pipeline' WHERE video_id = %s", changed.video_id)
 
-    assert services.void_changed_approvals() == 1
+    assert delivery.void_changed_approvals() == 1
 
     assert reload(changed).task.status == TaskStatus.CANCELLED
     assert Video.objects.get(pk=changed.video_id).status == VideoStatus.READY
@@ -283,7 +283,7 @@ def test_the_lease_keeper_renews_again_after_its_connection_is_killed(
 ):
     settings.PUBLISH_LEASE_SECONDS = 0.6  # a renewal every 0.2 s
     approve(ready_video(), publisher)
-    (task,) = services.claim_due(worker="w")
+    (task,) = delivery.claim_due(worker="w")
     admin = pipeline_db()
     with admin.cursor() as cursor, LeaseKeeper(task.pk, "w") as keeper:
         (keeper_pid,) = wait_for(lambda: other_backends(cursor), "the keeper connects")
@@ -301,7 +301,7 @@ def test_the_lease_keeper_renews_again_after_its_connection_is_killed(
 def test_the_lease_keeper_stops_when_the_lease_is_really_lost(settings, publisher, ready_video):
     settings.PUBLISH_LEASE_SECONDS = 0.6
     approve(ready_video(), publisher)
-    (task,) = services.claim_due(worker="w")
+    (task,) = delivery.claim_due(worker="w")
     with LeaseKeeper(task.pk, "w") as keeper:
         sql("UPDATE tasks SET leased_by = 'someone-else' WHERE task_id = %s", task.pk)
         wait_for(lambda: not keeper._thread.is_alive(), "the keeper stops")

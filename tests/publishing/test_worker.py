@@ -13,7 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from contentops.roles import MODERATORS
-from publishing import services
+from publishing import delivery, receipts
 from publishing.models import PublishReceipt, PublishStatus
 from publishing.worker import Worker
 from safety import services as safety_services
@@ -111,7 +111,7 @@ def test_the_worker_publishes_the_oldest_schedule_first(publisher, ready_video):
     Task.objects.filter(pk=early_receipt.task_id).update(
         not_before=timezone.now() - timedelta(hours=1)
     )
-    claimed = services.claim_due(worker="w", limit=1)
+    claimed = delivery.claim_due(worker="w", limit=1)
     assert [t.pk for t in claimed] == [early_receipt.task_id]
 
 
@@ -155,6 +155,31 @@ def test_a_moderators_rejection_cancels_the_publish_and_fails_its_receipt(
 
     assert manifests(channel_root) == {}
     assert reload(receipt).status == PublishStatus.FAILED
+
+
+def test_a_moderators_rejection_fails_the_receipts_at_once_with_the_reason(publisher, ready_video):
+    video = ready_video()
+    scheduled, running = approve(video, publisher, ["youtube", "tiktok"])
+    Task.objects.filter(pk=running.task_id).update(not_before=timezone.now() - timedelta(hours=1))
+    Task.objects.filter(pk=scheduled.task_id).update(not_before=timezone.now() + timedelta(days=1))
+    (claimed,) = delivery.claim_due(worker="w", limit=1)
+    assert claimed.pk == running.task_id
+    report = SafetyReportFactory(task__video=video, requires_human_review=True)
+    moderator = UserFactory(username="mod", groups=[MODERATORS])
+
+    safety_services.decide(
+        report_id=report.pk, moderator=moderator, kind="reject", reason_code="violence", note="gore"
+    )
+
+    # No worker ran: the rejection itself failed both receipts, the running one's too.
+    for receipt in (scheduled, running):
+        receipt = reload(receipt)
+        assert receipt.status == PublishStatus.FAILED
+        assert receipt.error == "Not published: the video was rejected in safety review."
+        task = reload(receipt.task)
+        assert task.status == TaskStatus.CANCELLED
+        assert task.last_error == receipt.error
+        assert task.leased_by is None
 
 
 def test_changed_files_void_the_approval_and_send_the_video_back_to_ready(
@@ -283,8 +308,8 @@ def test_a_task_whose_lease_ran_out_is_claimed_again_and_a_live_one_is_not(
     publisher, ready_video, channel_root
 ):
     (receipt,) = approve(ready_video(), publisher)
-    (claimed,) = services.claim_due(worker="dead-worker")
-    assert services.claim_due(worker="other") == []
+    (claimed,) = delivery.claim_due(worker="dead-worker")
+    assert delivery.claim_due(worker="other") == []
 
     Task.objects.filter(pk=claimed.pk).update(lease_expires_at=timezone.now())
     assert run_worker("other") == 1
@@ -300,10 +325,10 @@ def test_a_task_whose_workers_keep_dying_fails_after_the_last_attempt(
     settings.PUBLISH_MAX_ATTEMPTS = 2
     (receipt,) = approve(ready_video(), publisher)
     for _ in range(2):
-        (claimed,) = services.claim_due(worker="crashing")
+        (claimed,) = delivery.claim_due(worker="crashing")
         Task.objects.filter(pk=claimed.pk).update(lease_expires_at=timezone.now())
 
-    assert services.claim_due(worker="next") == []
+    assert delivery.claim_due(worker="next") == []
     receipt = reload(receipt)
     assert receipt.status == PublishStatus.FAILED
     assert "stopped 2 times" in receipt.error
@@ -311,10 +336,10 @@ def test_a_task_whose_workers_keep_dying_fails_after_the_last_attempt(
 
 def test_renewing_a_lease_bumps_no_version_and_writes_no_history(publisher, ready_video):
     approve(ready_video(), publisher)
-    (task,) = services.claim_due(worker="w")
+    (task,) = delivery.claim_due(worker="w")
     events = Task.pgh_event_model.objects.filter(pgh_obj_id=task.pk).count()
-    assert services.renew_lease(task_id=task.pk, worker="w")
-    assert not services.renew_lease(task_id=task.pk, worker="someone-else")
+    assert delivery.renew_lease(task_id=task.pk, worker="w")
+    assert not delivery.renew_lease(task_id=task.pk, worker="someone-else")
     after = reload(task)
     assert after.state_version == task.state_version
     assert after.lease_expires_at > task.lease_expires_at
@@ -365,11 +390,11 @@ def test_voiding_an_old_approval_leaves_a_newer_one_alone(publisher, ready_video
     video = ready_video()
     (old,) = approve(video, publisher)
     stale_task = reload(old.task)
-    services.cancel_publish(receipt_ids=[old.pk], editor=publisher)
+    receipts.cancel_publish(receipt_ids=[old.pk], editor=publisher)
     (new,) = approve(video, publisher)
 
     # A sweep that read the old approval before it was cancelled acts on it late.
-    services.void_approval(task=stale_task, reason="The approval is void: its files changed.")
+    delivery.void_approval(task=stale_task, reason="The approval is void: its files changed.")
 
     assert reload(new.task).status == TaskStatus.QUEUED
     assert reload(new).status == PublishStatus.PENDING

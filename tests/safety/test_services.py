@@ -212,6 +212,26 @@ def test_a_lead_deciding_a_held_report_records_the_takeover_first(moderators, pl
     assert kinds == [ActionKind.CLAIM, ActionKind.TAKEOVER, ActionKind.REJECT]
 
 
+def test_the_decide_check_a_page_asks_refuses_like_decide_and_acts_on_nothing(
+    moderators, plain_moderator
+):
+    report = pending_report()
+    services.claim_next(moderator=moderators[1])
+    held = reload(report)
+    now = timezone.now()
+
+    with pytest.raises(services.ReviewRefused) as refused:
+        services.check_may_decide(held, plain_moderator, now=now)
+    assert "mod1 is reviewing this report" in refused.value.message
+    services.check_may_decide(held, moderators[0], now=now)  # a lead may take it over
+
+    # Asking is not acting: no takeover, the holder keeps the report.
+    assert reload(report).claimed_by == moderators[1]
+    assert list(ReviewAction.objects.filter(report=report).values_list("kind", flat=True)) == [
+        ActionKind.CLAIM
+    ]
+
+
 def test_first_decision_wins_and_the_second_changes_nothing(moderators):
     report = pending_report()
     decide(report, moderators[0], "approve")

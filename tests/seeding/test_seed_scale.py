@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from personas.models import Persona
 from publishing import approval
+from publishing.changes import content_changes, is_approval
 from publishing.models import PublishReceipt, PublishStatus, ReadyVideo
-from publishing.services import _content_changes, _is_approval, publish_payload
 from safety.issues import validate_issues
 from safety.models import ActionKind, ReviewAction, ReviewStatus, SafetyReport
 from safety.queue import pending_reports
@@ -240,10 +240,10 @@ def test_publish_tasks_carry_an_approval_the_worker_accepts(db, loaded):
     files = approval.publish_sets(receipts.values_list("video_id", flat=True))
     for receipt in receipts:
         task = receipt.task
-        assert _is_approval(task.payload)
+        assert is_approval(task.payload)
         assert task.payload["receipt_id"] == str(receipt.pk)
         assert task.payload["channel"] == receipt.channel
-        assert _content_changes(task, files[receipt.video_id]) is None
+        assert content_changes(task, files[receipt.video_id]) is None
         expected = {"pending": "queued", "failed": "failed"}.get(receipt.status, "succeeded")
         assert task.status == expected
         if receipt.status == PublishStatus.PENDING:
@@ -257,7 +257,7 @@ def test_publish_payloads_are_what_publish_payload_writes_for_the_same_approval(
     for task in tasks[:50]:
         files = approval.publish_set(task.video_id)
         etags = {f["id"]: f["etag"] for f in task.payload["artifacts"]}
-        written = publish_payload(
+        written = approval.publish_payload(
             video=task.video,
             channel=task.payload["channel"],
             receipt_id=task.payload["receipt_id"],

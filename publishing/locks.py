@@ -1,4 +1,4 @@
-"""The publish queue: which publish tasks are due, and every row lock publishing takes.
+"""Which publish tasks are due, and every row lock publishing takes.
 
 Locks are taken in one order everywhere: the video, then its tasks, then its
 receipts, each set by primary key, so no two operations deadlock. Workers

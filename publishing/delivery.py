@@ -1,0 +1,478 @@
+"""Delivery, the worker's side of publishing (publishing/worker.py runs it).
+
+Workers lease due tasks (`claim_due`) and publish them (`publish_task`): the
+channel is called outside any transaction, with the receipt's id as
+idempotency key, and the outcome recorded after. Between tasks the worker
+sweeps: approvals whose video changed are void, receipts catch up with tasks
+ended elsewhere, and changed files lapse clearances (publishing/lapses.py).
+
+The video's path: approved → published (the first channel that succeeds). An
+approval is void, and the video back to ready, when its title or persona
+change before publishing, or when every channel of it is cancelled without
+one having published.
+"""
+
+import logging
+
+from django.db import DatabaseError, DataError, IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from publishing import changes, channels, locks
+from publishing.channels import (
+    ChannelFailure,
+    Manifest,
+    ManifestArtifact,
+    PermanentFailure,
+    TemporaryFailure,
+)
+from publishing.lapses import lapse_after_approval
+from publishing.models import PublishReceipt, PublishStatus
+from publishing.payload import Approval
+from publishing.payload import parse as parse_payload
+from publishing.receipts import retract_receipt
+from publishing.transitions import (
+    back_to_ready_if_idle,
+    backoff,
+    cancel_locked,
+    lease,
+    max_attempts,
+    move_task,
+    unconfigured,
+)
+from safety import clearance
+from videos import storage
+from videos.models import Task, TaskStatus, Video, VideoStatus
+
+log = logging.getLogger(__name__)
+
+VIDEO_RETRIES = 5
+
+
+class ApprovalVoid(Exception):
+    """The video or its files changed since the approval. `files`: a file
+    that goes out changed, so the safety clearance lapses too."""
+
+    def __init__(self, message: str, *, files: bool = False):
+        super().__init__(message)
+        self.files = files
+
+
+def claim_due(*, worker: str, limit: int = 1) -> list[Task]:
+    """Lease up to `limit` due publish tasks to `worker`, in one short transaction.
+
+    A task whose lease ran out was being published by a worker that died: it
+    is claimed again (the channel sees the same idempotency key), unless it
+    has used all its attempts, then it fails. A task whose row cannot be read
+    fails with the reason, and the others are claimed all the same.
+    """
+    now = timezone.now()
+    claimed, seen = [], set()
+    with transaction.atomic():
+        # Until `limit` are claimed: a row that failed instead leaves its place.
+        while len(claimed) < limit:
+            due = locks.lock_due(now, limit - len(claimed), skip=seen)
+            if not due:
+                break
+            seen.update(due)
+            claimed += filter(None, (_claim_one(task_id, worker, now) for task_id in due))
+    return claimed
+
+
+def _claim_one(task_id, worker: str, now) -> Task | None:
+    task = _read_or_fail(lambda: Task.objects.get(pk=task_id), task_id=task_id)
+    if task is None:
+        return None
+    if task.status == TaskStatus.RUNNING and task.attempts >= max_attempts():
+        stopped = f"Gave up: the worker publishing it stopped {task.attempts} times."
+        _give_up(task, stopped, now=now)
+        return None
+    move_task(
+        task,
+        TaskStatus.RUNNING,
+        attempts=task.attempts + 1,
+        leased_by=worker,
+        lease_expires_at=now + lease(),
+    )
+    return task
+
+
+def _read_or_fail(read, *, task_id):
+    """`read()`, or None when the task's row (or one it joins) cannot be
+    loaded, say a payload nested deeper than Python reads: the task fails with
+    the reason. A database that is down is the caller's problem, not the row's."""
+    try:
+        with transaction.atomic():
+            return read()
+    except DatabaseError as error:
+        if not isinstance(error, DataError):
+            raise
+        problem = error
+    except Exception as error:  # noqa: BLE001 - a row of any shape must not stop the others
+        problem = error
+    log.error("Task %s cannot be read: %r", task_id, problem)
+    fail_task(task_id=task_id, reason=f"This task's row cannot be read: {unreadable(problem)}")
+    return None
+
+
+def unreadable(error: Exception) -> str:
+    """An exception, as staff may read it: its kind and a short message."""
+    text = str(error).splitlines()[0][:200] if str(error) else ""
+    return f"{type(error).__name__}" + (f" ({text})" if text else "") + "."
+
+
+def fail_task(*, task_id, reason: str, worker: str | None = None) -> bool:
+    """Fail a queued or running task and its unpublished receipt for good,
+    without loading the task: its row may be what cannot be read. With
+    `worker`, only while that worker holds the lease. False if nothing changed."""
+    now = timezone.now()
+    live = Q(status=TaskStatus.QUEUED) | Q(status=TaskStatus.RUNNING)
+    if worker is not None:
+        live = Q(status=TaskStatus.RUNNING, leased_by=worker)
+    with transaction.atomic():
+        # Only the columns a move writes: the payload (or a date) may be unreadable.
+        task = (
+            Task.objects.filter(live, pk=task_id)
+            .only("pk", "state_version", "status", "last_error", "leased_by", "lease_expires_at")
+            .select_for_update()
+            .first()
+        )
+        if task is None:
+            return False  # finished meanwhile, or another worker holds it
+        move_task(task, TaskStatus.FAILED, reason=reason, now=now)
+    log.error("Task %s failed: %s", task_id, reason)
+    return True
+
+
+def renew_lease(*, task_id, worker: str) -> bool:
+    """Extend `worker`'s lease on a task it is publishing; False if it lost it.
+
+    Lease columns are not state: this bumps no version and writes no history.
+    """
+    return bool(
+        Task.objects.filter(pk=task_id, status=TaskStatus.RUNNING, leased_by=worker).update(
+            lease_expires_at=timezone.now() + lease()
+        )
+    )
+
+
+def publish_task(*, task_id, worker: str) -> str:
+    """Publish one task `worker` leased to its channel, and record what happened.
+
+    Checks again, right before calling the channel, that the video is still
+    cleared and approved as it was; a video rejected meanwhile never reaches a
+    channel, and changed files void the approval. Returns what happened:
+    published, retry, failed, cancelled, void or lost (the lease moved on).
+    """
+    task = Task.objects.select_related("video__persona").get(pk=task_id)
+    if task.status != TaskStatus.RUNNING or task.leased_by != worker:
+        return "lost"
+    receipt = PublishReceipt.objects.filter(task=task).first()
+    if receipt is None:
+        _give_up(task, "This publish task was not made by an approval (it has no receipt).")
+        return "failed"
+    approved = parse_payload(task.payload)
+    if approved.problem:
+        _give_up(task, approved.problem)
+        return "failed"
+    if receipt.status == PublishStatus.PUBLISHED:
+        # Published before the worker that did it could record the task.
+        _record_success(task, receipt, receipt.remote_id, worker)
+        return "published"
+    problem = _not_publishable(task, receipt)
+    if problem:
+        _cancel(task, receipt, problem)
+        return "cancelled"
+    channel = channels.get(receipt.channel)
+    if channel is None:
+        _record_failure(task, receipt, PermanentFailure(unconfigured(receipt.channel)), worker)
+        return "failed"
+    try:
+        manifest = _manifest(task, receipt, approved.approval)
+    except ApprovalVoid as void:
+        reason = f"The approval is void: {void}."
+        _cancel(task, receipt, reason)
+        void_approval(task=task, reason=reason)
+        if void.files:
+            lapse_after_approval(video_id=task.video_id, change=str(void))
+        return "void"
+    except ChannelFailure as failure:
+        return _record_failure(task, receipt, failure, worker)
+    try:
+        remote_id = channel.adapter.publish(manifest)
+    except ChannelFailure as failure:
+        return _record_failure(task, receipt, failure, worker)
+    except Exception as error:  # noqa: BLE001 - an adapter's bug must not kill the worker
+        log.exception("Channel %s failed on task %s", channel.name, task.pk)
+        # Only the kind for staff: an adapter's own message may hold its URL or token.
+        failure = TemporaryFailure(
+            f"The channel's adapter raised {type(error).__name__} (the worker's log has more)."
+        )
+        return _record_failure(task, receipt, failure, worker)
+    _record_success(task, receipt, remote_id, worker)
+    return "published"
+
+
+def _not_publishable(task: Task, receipt: PublishReceipt) -> str | None:
+    video = task.video
+    if video is None:
+        return "The task names no video."
+    if video.status not in (VideoStatus.APPROVED, VideoStatus.PUBLISHED):
+        return f"Not published: the video is {video.get_status_display().lower()}, not approved."
+    problem = clearance.clearance_problem(video.pk, etags=changes.approved_etags(task.payload))
+    if problem:
+        return f"Not published: {problem}"
+    other = PublishReceipt.objects.filter(
+        video=video, channel=receipt.channel, status=PublishStatus.PUBLISHED
+    ).first()
+    if other is not None:
+        return f"Not published: receipt {other.pk} already published it there."
+    return None
+
+
+def _manifest(task: Task, receipt: PublishReceipt, approved: Approval) -> Manifest:
+    current = clearance.publish_set(task.video_id)
+    changed = changes.content_changes(task, current, approved)
+    if changed:
+        raise ApprovalVoid(changed, files=changed == changes.FILES_CHANGED)
+    files = []
+    try:
+        for artifact in current:
+            info = storage.object_info(artifact, fresh=True)
+            if info is None:
+                raise ApprovalVoid(f"the {artifact.kind} file is missing in S3", files=True)
+            if info.etag != approved.etag(artifact.pk):
+                raise ApprovalVoid(f"the {artifact.kind} file was replaced in S3", files=True)
+            url = storage.presigned_url(artifact, for_browser=True)
+            files.append(
+                ManifestArtifact(
+                    str(artifact.pk), artifact.kind, url, info.etag, info.size, info.content_type
+                )
+            )
+    except storage.StorageUnavailable as error:
+        raise TemporaryFailure(str(error)) from None
+    except storage.InvalidS3Path as error:
+        raise PermanentFailure(str(error)) from None
+    video = task.video
+    persona = video.persona
+    return Manifest(
+        idempotency_key=str(receipt.pk),
+        channel=receipt.channel,
+        video_id=str(video.pk),
+        title=video.title or "",
+        persona={"id": str(persona.pk), "name": persona.name} if persona else {},
+        approved_by=approved.approved_by,
+        artifacts=tuple(files),
+    )
+
+
+def _record_success(task: Task, receipt: PublishReceipt, remote_id: str, worker: str) -> None:
+    """The channel published: the receipt says so, the task succeeded, the video
+    is published. What the channel did is recorded even if the task was
+    cancelled meanwhile: it is out there."""
+    now = timezone.now()
+    with transaction.atomic():
+        (task,) = locks.lock_tasks([task.pk])
+        (receipt,) = locks.lock_receipts([receipt.pk])
+        if receipt.status != PublishStatus.PUBLISHED:
+            _mark_receipt_published(receipt, remote_id, now)
+        move_task(task, TaskStatus.SUCCEEDED, now=now)
+    log.info("Published video %s to %s as %s", task.video_id, receipt.channel, remote_id)
+    if receipt.status == PublishStatus.PUBLISHED:
+        _mark_video_published(task.video_id, now)
+        _retract_if_rejected(receipt)
+
+
+def _mark_receipt_published(receipt: PublishReceipt, remote_id: str, now) -> None:
+    receipt.status = PublishStatus.PUBLISHED
+    receipt.remote_id = remote_id
+    receipt.timestamp = now
+    receipt.error = None
+    try:
+        with transaction.atomic():
+            receipt.save(update_fields=["status", "remote_id", "timestamp", "error"])
+    except IntegrityError:
+        # Another receipt already holds this video's place on the channel.
+        other = PublishReceipt.objects.filter(
+            video_id=receipt.video_id, channel=receipt.channel, status=PublishStatus.PUBLISHED
+        ).first()
+        receipt.status = PublishStatus.FAILED
+        receipt.error = (
+            f"The channel answered {remote_id}, but receipt {other.pk if other else '?'} "
+            f"already holds this video's publication there ({other.remote_id if other else '?'}):"
+            " check the channel for a duplicate."
+        )
+        receipt.save(update_fields=["status", "remote_id", "timestamp", "error"])
+
+
+def _mark_video_published(video_id, at) -> None:
+    for _ in range(VIDEO_RETRIES):
+        video = Video.objects.get(pk=video_id)
+        changes = {}
+        if video.status == VideoStatus.APPROVED:
+            changes["status"] = VideoStatus.PUBLISHED
+        if video.published_at is None and video.status in (
+            VideoStatus.APPROVED,
+            VideoStatus.PUBLISHED,
+        ):
+            changes["published_at"] = at
+        if not changes:
+            return
+        if Video.objects.update_guarded({video.pk: video.state_version}, **changes).updated:
+            return
+    log.warning("Video %s kept changing; its published state was not recorded.", video_id)
+
+
+def _retract_if_rejected(receipt: PublishReceipt) -> None:
+    """A rejection that landed while the channel was publishing: take it down again."""
+    if clearance.clearance_problem(receipt.video_id) is None:
+        return
+    try:
+        note = "Retracted at once: the video was rejected while it was published."
+        retract_receipt(receipt, note)
+    except ChannelFailure as failure:
+        log.error("Could not retract rejected video %s: %s", receipt.video_id, failure)
+
+
+def _record_failure(task, receipt, failure: ChannelFailure, worker: str) -> str:
+    """Retry later with backoff, or fail for good when the failure is
+    permanent or the attempts are used up."""
+    now = timezone.now()
+    message = str(failure) or type(failure).__name__
+    with transaction.atomic():
+        (task,) = locks.lock_tasks([task.pk])
+        if task.status != TaskStatus.RUNNING or task.leased_by != worker:
+            return "lost"
+        if failure.retryable and task.attempts < max_attempts():
+            not_before = now + backoff(task.attempts)
+            move_task(task, TaskStatus.QUEUED, reason=message, now=now, not_before=not_before)
+            log.warning("Publishing task %s failed, retrying: %s", task.pk, message)
+            return "retry"
+        _give_up(task, message, now=now)
+    log.error("Publishing task %s failed for good: %s", task.pk, message)
+    return "failed"
+
+
+def _give_up(task: Task, message: str, *, now=None) -> None:
+    """Fail a task and its receipt for good: no more attempts."""
+    with transaction.atomic():
+        (task,) = locks.lock_tasks([task.pk])
+        move_task(task, TaskStatus.FAILED, reason=message, now=now)
+
+
+def _cancel(task: Task, receipt: PublishReceipt, reason: str) -> None:
+    with transaction.atomic():
+        (task,) = locks.lock_tasks([task.pk])
+        locks.lock_receipts([receipt.pk])
+        cancel_locked([task], reason)
+
+
+def void_approval(*, task: Task, reason: str) -> bool:
+    """Cancel the publishing of `task`'s approval that has not started, and send
+    the video back to ready for a new approval unless a channel published it.
+
+    Tasks a worker is running are left to it: it checks the video again first.
+    A later approval of the same video (made since `task` was read) is not touched.
+    """
+    approved = parse_payload(task.payload).approval
+    if approved is not None and approved.approved_at is not None:
+        same_approval = Q(payload__approved_at=approved.approved_at)
+    else:
+        same_approval = Q(pk=task.pk)  # no approval to find its siblings by
+    with transaction.atomic():
+        video = locks.lock_video(task.video_id)
+        tasks = locks.lock_tasks(
+            locks.publish_tasks()
+            .filter(video_id=task.video_id, status__in=[TaskStatus.QUEUED, TaskStatus.FAILED])
+            .filter(same_approval)
+            .values("pk")
+        )
+        locks.lock_receipts(
+            PublishReceipt.objects.filter(task__in=[t.pk for t in tasks]).values("pk")
+        )
+        cancel_locked(tasks, reason)
+        back_to_ready_if_idle(video, from_status=VideoStatus.APPROVED)
+    log.info("Video %s: %s", task.video_id, reason)
+    return bool(tasks)
+
+
+def void_changed_approvals() -> int:
+    """Void approvals whose video changed in the database since (title, persona,
+    files): the worker runs this between tasks, so the video is back in the
+    ready list within seconds rather than at its publishing time.
+
+    Each task on its own: one whose row or payload cannot be read fails with
+    the reason, one whose voiding fails is logged, and the others go on."""
+    waiting = locks.publish_tasks().filter(status=TaskStatus.QUEUED)
+    tasks = _readable(waiting.select_related("video"))
+    parsed = {task.pk: parse_payload(task.payload) for task in tasks}
+    for task in tasks:
+        if parsed[task.pk].problem:
+            _isolated(fail_task, task_id=task.pk, reason=parsed[task.pk].problem)
+    approvals = [t for t in tasks if t.video is not None and parsed[t.pk].approval]
+    files = clearance.publish_sets({task.video_id for task in approvals})
+    voided = set()
+    for task in approvals:
+        if task.video_id in voided:
+            continue
+        approved = parsed[task.pk].approval
+        changed = changes.content_changes(task, files.get(task.video_id, []), approved)
+        reason = f"The approval is void: {changed}."
+        if changed and _isolated(void_approval, task=task, reason=reason) is not None:
+            voided.add(task.video_id)
+    return len(voided)
+
+
+def _readable(tasks) -> list[Task]:
+    """The tasks of a queryset; when one cannot be loaded, the others are,
+    one by one, and it fails with the reason (`_read_or_fail`)."""
+    try:
+        with transaction.atomic():
+            return list(tasks)
+    except DatabaseError as error:
+        if not isinstance(error, DataError):
+            raise
+    except Exception:  # noqa: BLE001 - found below, row by row
+        pass
+    rows = (
+        _read_or_fail(lambda pk=pk: tasks.get(pk=pk), task_id=pk)
+        for pk in tasks.values_list("pk", flat=True)
+    )
+    return [task for task in rows if task is not None]
+
+
+def _isolated(operation, **arguments):
+    """One row's operation: what it returns, or None if it failed (logged), so
+    the caller goes on with the next row. A database that is down still raises."""
+    try:
+        return operation(**arguments)
+    except DatabaseError as error:
+        if not isinstance(error, DataError):
+            raise
+        log.exception("%s failed on %s", operation.__name__, arguments)
+    except Exception:  # noqa: BLE001 - one row must not stop the others
+        log.exception("%s failed on %s", operation.__name__, arguments)
+    return None
+
+
+def reconcile_receipts() -> int:
+    """Pending receipts whose task was cancelled or failed elsewhere (a
+    moderator's rejection, the tasks list) say so. Each on its own."""
+    stale = PublishReceipt.objects.filter(
+        status=PublishStatus.PENDING, task__status__in=[TaskStatus.CANCELLED, TaskStatus.FAILED]
+    ).values_list("pk", "task__last_error", "task__status")
+    return sum(
+        _isolated(
+            _fail_pending_receipt,
+            receipt_id=pk,
+            reason=last_error or f"The publish task was {status}.",
+        )
+        or 0
+        for pk, last_error, status in stale
+    )
+
+
+def _fail_pending_receipt(*, receipt_id, reason: str) -> int:
+    return PublishReceipt.objects.filter(pk=receipt_id, status=PublishStatus.PENDING).update(
+        status=PublishStatus.FAILED, error=reason, timestamp=timezone.now()
+    )
