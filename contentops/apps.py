@@ -19,6 +19,7 @@ class ContentopsConfig(AppConfig):
 
         from django.db.backends.signals import connection_created
 
+        from contentops.timeline import add_timeline_page
         from core.db import register_clamping_loaders
 
         # Every connection, in every process: a timestamp past year 9999 in any
@@ -29,3 +30,5 @@ class ContentopsConfig(AppConfig):
         # holding one would break every page listing it. Reading the largest takes
         # under a second, so the limit still bounds the cost of hostile input.
         sys.set_int_max_str_digits(JSONB_INTEGER_DIGITS)
+        # The video timeline reads safety and publishing, which videos may not import.
+        add_timeline_page()

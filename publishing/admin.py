@@ -1,9 +1,7 @@
-from functools import partial
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import capfirst
@@ -11,6 +9,7 @@ from django.utils.timezone import localtime
 
 from core.admin_core import ContentAdmin, ReadOnlyRecordMixin, WorkListAdmin
 from core.admin_links import admin_link, short_id
+from core.admin_pages import AdminPage, AdminPagesMixin
 from core.inputs import query_text
 from publishing import channels, receipts, transitions, views
 from publishing.models import PublishFailure, PublishReceipt, ReadyVideo
@@ -149,7 +148,7 @@ class PublishReceiptAdmin(ReadOnlyRecordMixin, PublishActionsMixin, ContentAdmin
         return format_html('<a href="{}">{}</a>', url, str(obj.task_id)[:8])
 
 
-class ReadyToPublishAdmin(WorkListAdmin):
+class ReadyToPublishAdmin(AdminPagesMixin, WorkListAdmin):
     """Videos safety cleared and waiting for an editor, newest first."""
 
     list_display = ("title_column", "persona_column", "created_at", "approve_column")
@@ -161,6 +160,7 @@ class ReadyToPublishAdmin(WorkListAdmin):
     search_fields = ("title__icontains",)
     list_per_page = 50
     actions = None
+    admin_pages = (AdminPage("<uuid:video_id>/approve/", views.approve_page, "approve"),)
 
     def may_work(self, request):
         return request.user.has_perm(transitions.APPROVE_PERMISSION)
@@ -179,13 +179,6 @@ class ReadyToPublishAdmin(WorkListAdmin):
         if query_text(term) is None:
             return queryset.none(), False
         return queryset.filter(title__icontains=term), False
-
-    def get_urls(self):
-        view = self.admin_site.admin_view(partial(views.approve_page, model_admin=self))
-        return [
-            path("<uuid:video_id>/approve/", view, name="publishing_readyvideo_approve"),
-            *super().get_urls(),
-        ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if not self.has_view_permission(request):

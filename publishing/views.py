@@ -12,12 +12,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_text_list
 
 from core import inputs
+from core.admin_pages import render_page
 from publishing import approval, channels, transitions
 from publishing.models import PublishReceipt, PublishStatus
 from safety.models import ClearanceLapse
@@ -92,19 +92,21 @@ def _page(request, model_admin, video_id, *, error=None, status=200, form=None):
     reports = approval.safety_summary(video.pk)
     blocker = _blocker(video, files)
     form = form or {}
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.model._meta,
-        "title": f"Approve for publishing: {video}",
-        "video": video,
-        "files": _outgoing(files),
-        "fingerprint": approval.fingerprint(files),
-        "reports": reports,
-        "blocker": blocker,
+    return render_page(
+        request,
+        model_admin,
+        "admin/publishing/approve.html",
+        title=f"Approve for publishing: {video}",
+        status=status,
+        video=video,
+        files=_outgoing(files),
+        fingerprint=approval.fingerprint(files),
+        reports=reports,
+        blocker=blocker,
         # Why the video last went back to safety review, for the blocker to explain.
-        "lapse": blocker
+        lapse=blocker
         and ClearanceLapse.objects.filter(video=video).select_related("actor").first(),
-        "channels": [
+        channels=[
             {
                 "channel": channel,
                 "published": channel.name in published,
@@ -113,14 +115,12 @@ def _page(request, model_admin, video_id, *, error=None, status=200, form=None):
             for channel in configured
             if request.user.has_perm(channel.permission)
         ],
-        "not_allowed": [c for c in configured if not request.user.has_perm(c.permission)],
-        "form": form,
-        "error": error,
-        "ready_list_url": ready_list_url(),
-        "time_zone": timezone.get_current_timezone_name(),
-    }
-    request.current_app = model_admin.admin_site.name
-    return TemplateResponse(request, "admin/publishing/approve.html", context, status=status)
+        not_allowed=[c for c in configured if not request.user.has_perm(c.permission)],
+        form=form,
+        error=error,
+        ready_list_url=ready_list_url(),
+        time_zone=timezone.get_current_timezone_name(),
+    )
 
 
 def _parse_time(raw: str) -> datetime:

@@ -10,13 +10,12 @@ from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.template.defaultfilters import pluralize
-from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 
 from core.admin_core import WorkListAdmin
 from core.admin_links import admin_link
+from core.admin_pages import AdminPage, AdminPagesMixin, render_page
 from core.inputs import query_uuid
 from safety import services, views
 from safety.issues import issues_summary
@@ -143,7 +142,7 @@ class PersonaFilter(admin.SimpleListFilter):
         return queryset.filter(task__video__persona_id=persona_id)
 
 
-class ReviewQueueAdmin(WorkListAdmin):
+class ReviewQueueAdmin(AdminPagesMixin, WorkListAdmin):
     list_display = (
         "waiting_column",
         "score",
@@ -168,6 +167,15 @@ class ReviewQueueAdmin(WorkListAdmin):
     list_per_page = 50
     actions = ("bulk_approve",)
     change_list_template = "admin/safety/review_queue.html"
+    admin_pages = (
+        AdminPage("next/", views.review_next, "next"),
+        AdminPage("<uuid:report_id>/review/", views.review_page, "review"),
+        AdminPage("<uuid:report_id>/claim/", views.claim, "claim"),
+        AdminPage("<uuid:report_id>/renew/", views.renew, "renew"),
+        AdminPage("<uuid:report_id>/release/", views.release, "release"),
+        AdminPage("<uuid:report_id>/takeover/", views.take_over, "takeover"),
+        AdminPage("<uuid:report_id>/decide/", views.decide, "decide"),
+    )
 
     # Only moderators (the review permission) see the queue.
     def may_work(self, request):
@@ -178,22 +186,6 @@ class ReviewQueueAdmin(WorkListAdmin):
 
     def get_queryset(self, request):
         return open_reports().order_by(*QUEUE_ORDER)
-
-    def get_urls(self):
-        def wrap(view):
-            return self.admin_site.admin_view(partial(view, model_admin=self))
-
-        name = "safety_reviewqueueitem_"
-        return [
-            path("next/", wrap(views.review_next), name=name + "next"),
-            path("<uuid:report_id>/review/", wrap(views.review_page), name=name + "review"),
-            path("<uuid:report_id>/claim/", wrap(views.claim), name=name + "claim"),
-            path("<uuid:report_id>/renew/", wrap(views.renew), name=name + "renew"),
-            path("<uuid:report_id>/release/", wrap(views.release), name=name + "release"),
-            path("<uuid:report_id>/takeover/", wrap(views.take_over), name=name + "takeover"),
-            path("<uuid:report_id>/decide/", wrap(views.decide), name=name + "decide"),
-            *super().get_urls(),
-        ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if not self.has_view_permission(request):
@@ -263,20 +255,17 @@ class ReviewQueueAdmin(WorkListAdmin):
                 return None
         eligible = [r for r in reports if services.bulk_problem(score=r.score) is None]
         too_risky = [r for r in reports if r not in eligible]
-        return TemplateResponse(
+        return render_page(
             request,
+            self,
             "admin/safety/bulk_approve.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "title": "Approve low-risk reports",
-                "eligible": eligible,
-                "too_risky": too_risky,
-                "limit": limit,
-                "reasons": settings.SAFETY_REASON_CODES["approve"],
-                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-                "error": error,
-            },
+            title="Approve low-risk reports",
+            eligible=eligible,
+            too_risky=too_risky,
+            limit=limit,
+            reasons=settings.SAFETY_REASON_CODES["approve"],
+            action_checkbox_name=helpers.ACTION_CHECKBOX_NAME,
+            error=error,
         )
 
     def _report_bulk(self, request, reports, result):

@@ -10,12 +10,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core import inputs
+from core.admin_pages import render_page
 from safety import clearance, review, services
 from safety.highlight import highlight
 from safety.issues import as_text
@@ -73,14 +73,21 @@ def review_page(request, model_admin, report_id, *, error=None, status=200):
         raise Http404("No such safety report.") from None
     now = timezone.now()
     video = report.video
+    return render_page(
+        request,
+        model_admin,
+        "admin/safety/review.html",
+        title=f"Review: {video or 'report without a video'}",
+        status=status,
+        **_review_context(request, report, video, now=now, error=error),
+    )
+
+
+def _review_context(request, report, video, *, now, error) -> dict:
     lines = review.issue_lines(report.issues)
     artifacts = review.video_artifacts(video)
-    is_lead = request.user.has_perm(services.TAKEOVER_PERMISSION)
     waited = now - report.created_at if report.created_at else None
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.model._meta,
-        "title": f"Review: {video or 'report without a video'}",
+    return {
         "report": report,
         "video": video,
         "persona": video.persona if video else None,
@@ -96,7 +103,7 @@ def review_page(request, model_admin, report_id, *, error=None, status=200):
         "earlier": review.earlier_reports(report),
         "holds": report.held_by(request.user, now),
         "held_by_other": report.held_by_other(request.user, now),
-        "is_lead": is_lead,
+        "is_lead": request.user.has_perm(services.TAKEOVER_PERMISSION),
         "decided": report.is_decided,
         "may_decide": not report.is_decided and _may_decide(report, request.user, now),
         "reason_codes": settings.SAFETY_REASON_CODES,
@@ -106,8 +113,6 @@ def review_page(request, model_admin, report_id, *, error=None, status=200):
         "error": error,
         "queue_url": queue_url(),
     }
-    request.current_app = model_admin.admin_site.name
-    return TemplateResponse(request, "admin/safety/review.html", context, status=status)
 
 
 def _may_decide(report, user, now) -> bool:

@@ -4,32 +4,21 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 
 from core.admin_core import ContentAdmin
 from core.admin_links import admin_link, short_id, video_link
 from core.admin_locking import VersionedAdminMixin, VersionedModelForm, report_guarded
+from core.admin_pages import AdminPage, AdminPagesMixin, render_page
 from core.json_fields import PrettyJSONField, json_object
 from core.pagination import page_number, window
 from videos import media_types, services, storage
 from videos.filters import ArtifactFilter
 from videos.models import Artifact, Task, TaskStatus, Video
 from videos.previews import browser_content_type, preview_artifact, preview_artifacts
-from videos.timeline import video_timeline
 
 GALLERY_PER_PAGE = 24
 GALLERY_MAX_PAGES = 100
-
-
-def page_context(model_admin, request, title, **context) -> dict:
-    """The context every admin page of ours starts from."""
-    return {
-        **model_admin.admin_site.each_context(request),
-        "title": title,
-        "opts": model_admin.opts,
-        **context,
-    }
 
 
 class LockedVideoForm(forms.ModelForm):
@@ -70,7 +59,8 @@ class VideoForm(LockedVideoForm, VersionedModelForm):
 
 
 @admin.register(Video)
-class VideoAdmin(VersionedAdminMixin, ContentAdmin):
+class VideoAdmin(AdminPagesMixin, VersionedAdminMixin, ContentAdmin):
+    # Its timeline page reads safety and publishing: the project adds it (contentops/timeline.py).
     form = VideoForm
     list_display = (
         "id_column",
@@ -93,28 +83,6 @@ class VideoAdmin(VersionedAdminMixin, ContentAdmin):
     fields = ("title", "persona", "status", "published_at")
     actions = ("archive_selected",)
     change_form_template = "admin/videos/video/change_form.html"
-
-    def get_urls(self):
-        timeline = self.admin_site.admin_view(self.timeline_view)
-        return [
-            path("<path:object_id>/timeline/", timeline, name="videos_video_timeline"),
-            *super().get_urls(),
-        ]
-
-    def timeline_view(self, request, object_id):
-        video = self.get_object(request, object_id)
-        if video is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_view_permission(request, video):
-            raise PermissionDenied
-        context = page_context(
-            self,
-            request,
-            f"Timeline of {video}",
-            timeline=video_timeline(video, user=request.user),
-            has_change_permission=self.has_change_permission(request, video),
-        )
-        return TemplateResponse(request, "admin/videos/video/timeline.html", context)
 
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(request, form=VideoRowForm, **kwargs)
@@ -260,8 +228,94 @@ class UploadForm(forms.Form):
     file = forms.FileField(label="New file")
 
 
+def gallery_page(request, model_admin):
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    filters = ArtifactFilter(request.GET, queryset=Artifact.objects.for_cards())
+    rows = filters.qs if filters.is_valid() else Artifact.objects.none()
+    page = window(
+        rows,
+        number=page_number(request.GET.get("page")),
+        per_page=GALLERY_PER_PAGE,
+        max_pages=GALLERY_MAX_PAGES,
+    )
+    return render_page(
+        request,
+        model_admin,
+        "admin/videos/artifact/gallery.html",
+        title="Artifact gallery",
+        filters=filters,
+        page=page,
+        previews=preview_artifacts(page.rows),
+        media=model_admin.media + filters.form.media,
+        may_upload=model_admin.has_change_permission(request),
+    )
+
+
+def content_page(request, model_admin, object_id):
+    """A redirect to a fresh presigned URL, for a user who may view the artifact."""
+    artifact = model_admin.get_object(request, object_id)
+    if not model_admin.has_view_permission(request, artifact):
+        raise PermissionDenied
+    if artifact is None:
+        return _unavailable(request, model_admin, None, f"No artifact with key {object_id}.", 404)
+    try:
+        info = storage.object_info(artifact)
+    except storage.InvalidS3Path as error:
+        return _unavailable(request, model_admin, artifact, str(error), 404)
+    except storage.StorageUnavailable as error:
+        return _unavailable(request, model_admin, artifact, str(error), 503)
+    if info is None:
+        message = f"The file {artifact.s3_path} is missing in S3."
+        return _unavailable(request, model_admin, artifact, message, 404)
+    content_type = browser_content_type(artifact, info)
+    return redirect(storage.presigned_url(artifact, content_type=content_type))
+
+
+def _unavailable(request, model_admin, artifact, message, status):
+    return render_page(
+        request,
+        model_admin,
+        "admin/videos/artifact/unavailable.html",
+        title="File unavailable",
+        status=status,
+        artifact=artifact,
+        message=message,
+    )
+
+
+def upload_page(request, model_admin, object_id):
+    artifact = model_admin.get_object(request, object_id)
+    if not model_admin.has_change_permission(request, artifact):
+        raise PermissionDenied
+    if artifact is None:
+        return model_admin._get_obj_does_not_exist_redirect(request, model_admin.opts, object_id)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if form.is_valid():
+        try:
+            services.replace_artifact_file(artifact=artifact, file=form.cleaned_data["file"])
+        except ValidationError as error:
+            form.add_error("file", error)
+        except storage.StorageUnavailable as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Stored the new file as {artifact.s3_path}.")
+            return redirect(reverse("admin:videos_artifact_change", args=[artifact.pk]))
+    return render_page(
+        request,
+        model_admin,
+        "admin/videos/artifact/upload.html",
+        title=f"Upload a replacement for {artifact}",
+        original=artifact,
+        form=form,
+        previews=preview_artifact(artifact),
+        accepted=media_types.accepted_labels(artifact.kind),
+        limit=filesizeformat(settings.ARTIFACT_UPLOAD_MAX_BYTES),
+    )
+
+
 @admin.register(Artifact)
-class ArtifactAdmin(ContentAdmin):
+class ArtifactAdmin(AdminPagesMixin, ContentAdmin):
     """An artifact is what the pipeline made: nobody adds one by hand (a new
     row would change what a cleared video publishes), and people change only
     its file, through the upload, which keeps the path, key and kind in step."""
@@ -277,16 +331,11 @@ class ArtifactAdmin(ContentAdmin):
     change_form_template = "admin/videos/artifact/change_form.html"
     change_list_template = "admin/videos/artifact/change_list.html"
 
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        return [
-            path("gallery/", view(self.gallery_view), name="videos_artifact_gallery"),
-            path(
-                "<path:object_id>/content/", view(self.content_view), name="videos_artifact_content"
-            ),
-            path("<path:object_id>/upload/", view(self.upload_view), name="videos_artifact_upload"),
-            *super().get_urls(),
-        ]
+    admin_pages = (
+        AdminPage("gallery/", gallery_page, "gallery"),
+        AdminPage("<path:object_id>/content/", content_page, "content"),
+        AdminPage("<path:object_id>/upload/", upload_page, "upload"),
+    )
 
     fields = ("video_column", "kind", "s3_path")
     readonly_fields = fields
@@ -303,86 +352,6 @@ class ArtifactAdmin(ContentAdmin):
             context["may_upload"] = self.has_change_permission(request, obj)
             context["show_save"] = context["show_save_and_continue"] = False
         return super().render_change_form(request, context, add, change, form_url, obj)
-
-    def gallery_view(self, request):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        filters = ArtifactFilter(request.GET, queryset=Artifact.objects.for_cards())
-        rows = filters.qs if filters.is_valid() else Artifact.objects.none()
-        page = window(
-            rows,
-            number=page_number(request.GET.get("page")),
-            per_page=GALLERY_PER_PAGE,
-            max_pages=GALLERY_MAX_PAGES,
-        )
-        context = page_context(
-            self,
-            request,
-            "Artifact gallery",
-            filters=filters,
-            page=page,
-            previews=preview_artifacts(page.rows),
-            media=self.media + filters.form.media,
-            may_upload=self.has_change_permission(request),
-        )
-        return TemplateResponse(request, "admin/videos/artifact/gallery.html", context)
-
-    def content_view(self, request, object_id):
-        """A redirect to a fresh presigned URL, for a user who may view the artifact."""
-        artifact = self.get_object(request, object_id)
-        if not self.has_view_permission(request, artifact):
-            raise PermissionDenied
-        if artifact is None:
-            return self.unavailable(request, None, f"No artifact with key {object_id}.", 404)
-        try:
-            info = storage.object_info(artifact)
-        except storage.InvalidS3Path as error:
-            return self.unavailable(request, artifact, str(error), 404)
-        except storage.StorageUnavailable as error:
-            return self.unavailable(request, artifact, str(error), 503)
-        if info is None:
-            return self.unavailable(
-                request, artifact, f"The file {artifact.s3_path} is missing in S3.", 404
-            )
-        content_type = browser_content_type(artifact, info)
-        return redirect(storage.presigned_url(artifact, content_type=content_type))
-
-    def unavailable(self, request, artifact, message, status):
-        context = page_context(
-            self, request, "File unavailable", artifact=artifact, message=message
-        )
-        return TemplateResponse(
-            request, "admin/videos/artifact/unavailable.html", context, status=status
-        )
-
-    def upload_view(self, request, object_id):
-        artifact = self.get_object(request, object_id)
-        if not self.has_change_permission(request, artifact):
-            raise PermissionDenied
-        if artifact is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        form = UploadForm(request.POST or None, request.FILES or None)
-        if form.is_valid():
-            try:
-                services.replace_artifact_file(artifact=artifact, file=form.cleaned_data["file"])
-            except ValidationError as error:
-                form.add_error("file", error)
-            except storage.StorageUnavailable as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, f"Stored the new file as {artifact.s3_path}.")
-                return redirect(reverse("admin:videos_artifact_change", args=[artifact.pk]))
-        context = page_context(
-            self,
-            request,
-            f"Upload a replacement for {artifact}",
-            original=artifact,
-            form=form,
-            previews=preview_artifact(artifact),
-            accepted=media_types.accepted_labels(artifact.kind),
-            limit=filesizeformat(settings.ARTIFACT_UPLOAD_MAX_BYTES),
-        )
-        return TemplateResponse(request, "admin/videos/artifact/upload.html", context)
 
     @admin.display(description="Artifact")
     def id_column(self, obj):

@@ -1,5 +1,9 @@
 """Everything about one video, for its timeline page: what happened, in order.
 
+The page reads videos, safety and publishing, so it lives in the project (the one
+package that may import every app) and adds itself to VideoAdmin; its URL is
+videos' own: admin:videos_video_timeline, /admin/videos/video/<id>/timeline/.
+
 A fixed number of queries whatever the video holds: its status changes
 (history) and the users who made them, its tasks and their status changes,
 its artifacts, safety reports and publish receipts.
@@ -9,14 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import F, Prefetch, Q, Window
 from django.db.models.functions import Lag
 from django.utils import timezone
 
+from core.admin_pages import AdminPage, add_pages, render_page
 from core.history_view import event_rows
 from publishing.models import PublishReceipt
 from safety.issues import parse_issues
 from safety.models import ActionKind, ClearanceLapse, ReviewAction, SafetyReport
+from videos.admin import VideoAdmin
 from videos.models import Artifact, Task, TaskStatus, VideoStatus
 from videos.previews import Previews, preview_artifacts
 
@@ -209,3 +216,24 @@ def decisions():
         .select_related("actor")
         .order_by("created_at", "id")
     )
+
+
+def timeline_page(request, model_admin, object_id):
+    video = model_admin.get_object(request, object_id)
+    if video is None:
+        return model_admin._get_obj_does_not_exist_redirect(request, model_admin.opts, object_id)
+    if not model_admin.has_view_permission(request, video):
+        raise PermissionDenied
+    return render_page(
+        request,
+        model_admin,
+        "admin/videos/video/timeline.html",
+        title=f"Timeline of {video}",
+        timeline=video_timeline(video, user=request.user),
+        has_change_permission=model_admin.has_change_permission(request, video),
+    )
+
+
+def add_timeline_page() -> None:
+    """Called when the project is ready, before the admin's URLs load."""
+    add_pages(VideoAdmin, AdminPage("<path:object_id>/timeline/", timeline_page, "timeline"))
