@@ -4,6 +4,7 @@ from django.core.cache import cache
 
 from contentops.roles import EDITORS, MODERATORS, ROLES, STAFF_VIEWERS
 from tests.factories import UserFactory
+from tests.helpers import server_settings
 
 
 @pytest.fixture(autouse=True)
@@ -81,17 +82,16 @@ def roles_exist(db):
     assert Group.objects.filter(name__in=[MODERATORS, EDITORS, STAFF_VIEWERS]).count() == 3
 
 
-def server_settings() -> dict:
-    """How psycopg reaches the test database server, from Django's settings."""
-    from django.db import connection
+@pytest.fixture
+def storage_options(settings):
+    """`storage_options(alias, **options)`: change OPTIONS of one of the STORAGES."""
 
-    settings = connection.settings_dict
-    return {
-        "host": settings["HOST"],
-        "port": settings["PORT"] or 5432,
-        "user": settings["USER"],
-        "password": settings["PASSWORD"],
-    }
+    def change(alias: str, **options) -> None:
+        stores = dict(settings.STORAGES)
+        stores[alias] = {**stores[alias], "OPTIONS": {**stores[alias]["OPTIONS"], **options}}
+        settings.STORAGES = stores
+
+    return change
 
 
 @pytest.fixture

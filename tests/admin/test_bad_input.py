@@ -80,7 +80,7 @@ def id_urls() -> list[str]:
 
 
 @pytest.fixture
-def browser(admin_user, client_for):
+def superuser_client(admin_user, client_for):
     return client_for(admin_user)
 
 
@@ -106,10 +106,10 @@ def messages_of(response) -> list[str]:
 
 @pytest.mark.parametrize("bad_id", MALFORMED_IDS)
 @pytest.mark.parametrize("route", id_urls())
-def test_a_malformed_id_is_404_on_every_admin_url_taking_one(browser, route, bad_id):
+def test_a_malformed_id_is_404_on_every_admin_url_taking_one(superuser_client, route, bad_id):
     url = KEY_IN_ROUTE.sub(bad_id, route)
-    assert browser.get(url).status_code == 404
-    assert browser.post(url, {}).status_code == 404
+    assert superuser_client.get(url).status_code == 404
+    assert superuser_client.post(url, {}).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -134,15 +134,15 @@ def test_the_malformed_ids_of_the_issue_are_404_for_staff_and_a_login_for_others
 
 
 @pytest.mark.parametrize("url", CHANGELISTS)
-def test_every_filter_and_list_parameter_survives_hostile_values(browser, rows, url):
-    first = browser.get(url)
+def test_every_filter_and_list_parameter_survives_hostile_values(superuser_client, rows, url):
+    first = superuser_client.get(url)
     assert first.status_code == 200
     names = {
         name for spec in first.context["cl"].filter_specs for name in spec.expected_parameters()
     }
     for name in sorted(names) + LIST_PARAMETERS:
         for value in HOSTILE:
-            response = browser.get(url, {name: value}, follow=True)
+            response = superuser_client.get(url, {name: value}, follow=True)
             # Django refuses a reference to a field it does not allow with a 400.
             refused = name == "_to_field" and value and "\x00" not in value
             assert response.status_code == (400 if refused else 200), (name, value)
@@ -158,8 +158,10 @@ def test_every_filter_and_list_parameter_survives_hostile_values(browser, rows, 
         ("/admin/videos/video/", "q=%00", "q"),
     ],
 )
-def test_a_nul_in_a_filter_or_search_is_ignored_with_a_message(browser, rows, url, query, name):
-    response = browser.get(f"{url}?{query}&o=1")
+def test_a_nul_in_a_filter_or_search_is_ignored_with_a_message(
+    superuser_client, rows, url, query, name
+):
+    response = superuser_client.get(f"{url}?{query}&o=1")
     assert response.status_code == 302
     assert response.url == f"{url}?o=1"
     assert messages_of(response) == [
@@ -177,9 +179,9 @@ def test_a_nul_in_a_filter_or_search_is_ignored_with_a_message(browser, rows, ur
     ],
 )
 def test_a_value_outside_a_columns_vocabulary_is_ignored_with_a_message(
-    browser, rows, url, key, value, vocabulary
+    superuser_client, rows, url, key, value, vocabulary
 ):
-    response = browser.get(url, {key: value, "o": "1"})
+    response = superuser_client.get(url, {key: value, "o": "1"})
     assert response.status_code == 302
     assert response.url == f"{url}?o=1"
     (message,) = messages_of(response)
@@ -187,9 +189,9 @@ def test_a_value_outside_a_columns_vocabulary_is_ignored_with_a_message(
 
 
 def test_a_persona_filter_that_is_not_a_key_shows_the_queue_unfiltered_with_a_message(
-    browser, rows
+    superuser_client, rows
 ):
-    response = browser.get(QUEUE_URL, {"persona": "not-a-uuid"}, follow=True)
+    response = superuser_client.get(QUEUE_URL, {"persona": "not-a-uuid"}, follow=True)
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == 1
     assert "The list's filters were not valid here, so it is shown unfiltered." in [
@@ -197,8 +199,8 @@ def test_a_persona_filter_that_is_not_a_key_shows_the_queue_unfiltered_with_a_me
     ]
 
 
-def test_a_bad_filter_next_to_the_error_flag_is_not_a_database_error(browser, rows):
-    response = browser.get(
+def test_a_bad_filter_next_to_the_error_flag_is_not_a_database_error(superuser_client, rows):
+    response = superuser_client.get(
         "/admin/publishing/publishreceipt/", {"e": "1", "timestamp__gte": "never"}, follow=True
     )
     assert response.status_code == 200
@@ -206,8 +208,8 @@ def test_a_bad_filter_next_to_the_error_flag_is_not_a_database_error(browser, ro
     assert response.context["cl"].result_count == 2
 
 
-def test_the_gallery_shows_a_malformed_persona_and_date_as_form_errors(browser, rows):
-    response = browser.get(GALLERY, {"persona": "zzz", "created_after": "notadate"})
+def test_the_gallery_shows_a_malformed_persona_and_date_as_form_errors(superuser_client, rows):
+    response = superuser_client.get(GALLERY, {"persona": "zzz", "created_after": "notadate"})
     assert response.status_code == 200
     page = response.content.decode()
     assert "is not a valid UUID." in page
@@ -218,9 +220,9 @@ def test_the_gallery_shows_a_malformed_persona_and_date_as_form_errors(browser, 
 @pytest.mark.parametrize(
     "name", ["kind", "persona", "status", "created_after", "created_before", "title", "page"]
 )
-def test_the_gallery_survives_hostile_values_in_every_filter(browser, rows, name):
+def test_the_gallery_survives_hostile_values_in_every_filter(superuser_client, rows, name):
     for value in HOSTILE:
-        assert browser.get(GALLERY, {name: value}).status_code == 200, value
+        assert superuser_client.get(GALLERY, {name: value}).status_code == 200, value
 
 
 # Integers from forms
@@ -246,17 +248,17 @@ def claimed(moderator):
 def test_a_decision_with_a_version_that_is_not_an_integer_is_refused_and_not_recorded(
     client_for, moderator, claimed, version, message
 ):
-    browser = client_for(moderator)
-    shown = browser.get(review_url(claimed)).context["files_fingerprint"]
+    moderator_client = client_for(moderator)
+    shown = moderator_client.get(review_url(claimed)).context["files_fingerprint"]
     decision = {"decision": "approve", "reason_approve": "no_violation", "files_seen": shown}
-    response = browser.post(
+    response = moderator_client.post(
         endpoint_url(claimed, "decide"), {**decision, "video_version_seen": version}
     )
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not ReviewAction.objects.filter(report=claimed, kind=ActionKind.APPROVE).exists()
     # Corrected, the same decision is recorded with its version.
-    response = browser.post(
+    response = moderator_client.post(
         endpoint_url(claimed, "decide"), {**decision, "video_version_seen": "3"}
     )
     assert response.status_code == 302
@@ -272,20 +274,24 @@ def test_a_decision_with_a_version_that_is_not_an_integer_is_refused_and_not_rec
     ],
 )
 def test_a_foreign_key_typed_as_anything_is_a_form_error_and_nothing_is_saved(
-    browser, bad, message
+    superuser_client, bad, message
 ):
     video = VideoFactory(title="Before")
-    response = browser.post(change_url(video), video_data(video, title="After", persona=bad))
+    response = superuser_client.post(
+        change_url(video), video_data(video, title="After", persona=bad)
+    )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["persona"] == [message]
     assert Video.objects.get(pk=video.pk).title == "Before"
 
 
 @pytest.mark.parametrize("bad", ["", "not-a-key", "\x00", "1" * 500])
-def test_an_action_on_a_selection_naming_no_possible_row_does_nothing_and_says_so(browser, bad):
+def test_an_action_on_a_selection_naming_no_possible_row_does_nothing_and_says_so(
+    superuser_client, bad
+):
     video = VideoFactory(status=VideoStatus.DRAFT)
     data = {"action": "archive_selected", "index": 0, "_selected_action": [video.pk, bad]}
-    response = browser.post("/admin/videos/video/", data, follow=True)
+    response = superuser_client.post("/admin/videos/video/", data, follow=True)
     assert response.status_code == 200
     (message,) = [str(m) for m in get_messages(response.wsgi_request)]
     assert message.startswith("The selection names 1 row(s) that cannot exist")
@@ -293,7 +299,9 @@ def test_an_action_on_a_selection_naming_no_possible_row_does_nothing_and_says_s
 
 
 @pytest.mark.parametrize("version", ["²", "x", "1.0", "99999999999"])
-def test_a_list_action_with_a_malformed_seen_version_treats_the_row_as_changed(browser, version):
+def test_a_list_action_with_a_malformed_seen_version_treats_the_row_as_changed(
+    superuser_client, version
+):
     video = VideoFactory(status=VideoStatus.DRAFT)
     data = {
         "action": "archive_selected",
@@ -301,7 +309,7 @@ def test_a_list_action_with_a_malformed_seen_version_treats_the_row_as_changed(b
         "_selected_action": [video.pk],
         f"_seen_version_{video.pk}": version,
     }
-    response = browser.post("/admin/videos/video/", data, follow=True)
+    response = superuser_client.post("/admin/videos/video/", data, follow=True)
     assert response.status_code == 200
     assert Video.objects.get(pk=video.pk).status == VideoStatus.DRAFT
     assert any("changed by someone else" in m for m in messages_of(response))
@@ -328,10 +336,12 @@ def test_a_decision_note_with_a_nul_character_is_refused_and_not_recorded(
         ("publishing.publishreceipt", "video"),
     ],
 )
-def test_an_autocomplete_term_with_a_nul_character_finds_nothing(browser, rows, model, field):
+def test_an_autocomplete_term_with_a_nul_character_finds_nothing(
+    superuser_client, rows, model, field
+):
     app_label, model_name = model.split(".")
     for term in ["\x00", "Nova\x00"]:
-        response = browser.get(
+        response = superuser_client.get(
             "/admin/autocomplete/",
             {"term": term, "app_label": app_label, "model_name": model_name, "field_name": field},
         )

@@ -24,7 +24,7 @@ def small_pages(settings, monkeypatch):
 
 
 @pytest.fixture
-def browser(admin_user, client_for):
+def superuser_client(admin_user, client_for):
     return client_for(admin_user)
 
 
@@ -32,10 +32,10 @@ def count_queries(captured) -> list[str]:
     return [q["sql"] for q in captured if "COUNT(" in q["sql"]]
 
 
-def test_a_list_counts_only_up_to_the_limit(small_pages, browser):
+def test_a_list_counts_only_up_to_the_limit(small_pages, superuser_client):
     VideoFactory.create_batch(30)
     with CaptureQueriesContext(connection) as queries:
-        response = browser.get("/admin/videos/video/")
+        response = superuser_client.get("/admin/videos/video/")
     cl = response.context["cl"]
     assert cl.paginator.capped
     assert cl.paginator.num_pages == LIMIT // PER_PAGE
@@ -46,42 +46,46 @@ def test_a_list_counts_only_up_to_the_limit(small_pages, browser):
     assert len(cl.result_list) == PER_PAGE
 
 
-def test_pages_past_the_limit_are_not_offered(small_pages, browser):
+def test_pages_past_the_limit_are_not_offered(small_pages, superuser_client):
     VideoFactory.create_batch(30)
-    last = browser.get("/admin/videos/video/", {"p": LIMIT // PER_PAGE})
+    last = superuser_client.get("/admin/videos/video/", {"p": LIMIT // PER_PAGE})
     assert last.status_code == 200
     assert len(last.context["cl"].result_list) == PER_PAGE
-    beyond = browser.get("/admin/videos/video/", {"p": LIMIT // PER_PAGE + 1})
+    beyond = superuser_client.get("/admin/videos/video/", {"p": LIMIT // PER_PAGE + 1})
     # Django's answer to a page that does not exist: back to the list, flagged.
     assert beyond.status_code == 302
     assert "e=1" in beyond["Location"]
 
 
-def test_an_unfiltered_capped_list_names_the_planners_estimate(small_pages, browser):
+def test_an_unfiltered_capped_list_names_the_planners_estimate(small_pages, superuser_client):
     VideoFactory.create_batch(30)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE videos")
-    response = browser.get("/admin/videos/video/")
+    response = superuser_client.get("/admin/videos/video/")
     assert "(about 30 in all)" in response.text
 
 
-def test_a_filtered_list_asks_for_no_estimate(small_pages, browser, django_assert_num_queries):
+def test_a_filtered_list_asks_for_no_estimate(
+    small_pages, superuser_client, django_assert_num_queries
+):
     VideoFactory.create_batch(30, status=VideoStatus.READY)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE videos")
     # The unfiltered list: session, user, count, rows, estimate.
     with django_assert_num_queries(5):
-        browser.get("/admin/videos/video/")
+        superuser_client.get("/admin/videos/video/")
     # Filtered, the estimate of the whole table would mislead: no such query.
     with django_assert_num_queries(4):
-        response = browser.get("/admin/videos/video/", {"status__exact": VideoStatus.READY})
+        response = superuser_client.get(
+            "/admin/videos/video/", {"status__exact": VideoStatus.READY}
+        )
     assert response.context["cl"].paginator.capped
     assert "in all" not in response.text
 
 
-def test_a_list_under_the_limit_counts_exactly(small_pages, browser):
+def test_a_list_under_the_limit_counts_exactly(small_pages, superuser_client):
     VideoFactory.create_batch(8)
-    response = browser.get("/admin/videos/video/")
+    response = superuser_client.get("/admin/videos/video/")
     cl = response.context["cl"]
     assert not cl.paginator.capped
     assert cl.result_count == 8
@@ -90,18 +94,18 @@ def test_a_list_under_the_limit_counts_exactly(small_pages, browser):
     assert "Select all 8 videos" in response.text
 
 
-def test_select_all_is_not_offered_when_the_count_is_capped(small_pages, browser):
+def test_select_all_is_not_offered_when_the_count_is_capped(small_pages, superuser_client):
     VideoFactory.create_batch(30)
-    response = browser.get("/admin/videos/video/")
+    response = superuser_client.get("/admin/videos/video/")
     assert "Select all 30" not in response.text
     assert "Select all 11" not in response.text
     assert 'class="question' not in response.text
 
 
-def archive_all(browser, videos):
+def archive_all(superuser_client, videos):
     """The archive action on every matching row: the first page ticked, then
     "select all" (select_across)."""
-    return browser.post(
+    return superuser_client.post(
         "/admin/videos/video/",
         {
             "action": "archive_selected",
@@ -113,16 +117,16 @@ def archive_all(browser, videos):
     )
 
 
-def test_an_action_over_all_rows_is_refused_when_the_count_is_capped(small_pages, browser):
+def test_an_action_over_all_rows_is_refused_when_the_count_is_capped(small_pages, superuser_client):
     videos = VideoFactory.create_batch(30, status=VideoStatus.READY)
-    response = archive_all(browser, videos)
+    response = archive_all(superuser_client, videos)
     assert f"An action can run on at most {LIMIT} rows at once" in response.text
     assert not Video.objects.filter(status=VideoStatus.ARCHIVED).exists()
 
 
-def test_an_action_over_all_rows_runs_under_the_limit(small_pages, browser):
+def test_an_action_over_all_rows_runs_under_the_limit(small_pages, superuser_client):
     videos = VideoFactory.create_batch(8, status=VideoStatus.READY)
-    archive_all(browser, videos)
+    archive_all(superuser_client, videos)
     assert Video.objects.filter(status=VideoStatus.ARCHIVED).count() == 8
 
 

@@ -15,16 +15,13 @@ from django.db.models.signals import pre_save
 from core.admin_locking import FieldConflict
 from tests.admin.pages import change_url, history_url, task_data, video_data
 from tests.factories import PersonaFactory, TaskFactory, UserFactory, VideoFactory
+from tests.helpers import reload
 from videos.models import Task, Video, VideoStatus
 
 
 @pytest.fixture
-def browser(admin_user, client_for):
+def superuser_client(admin_user, client_for):
     return client_for(admin_user)
-
-
-def reload(obj):
-    return type(obj).objects.get(pk=obj.pk)
 
 
 def loaded_version(response) -> int:
@@ -70,18 +67,18 @@ def action_post(action: str, seen: dict) -> dict:
 # Change form
 
 
-def test_change_form_carries_the_version_it_was_loaded_at(browser):
+def test_change_form_carries_the_version_it_was_loaded_at(superuser_client):
     video = VideoFactory()
     Video.objects.filter(pk=video.pk).update(title="moved on")
-    assert loaded_version(browser.get(change_url(video))) == 1
+    assert loaded_version(superuser_client.get(change_url(video))) == 1
 
 
-def test_stale_change_form_shows_the_conflict_and_overwrites_nothing(browser):
+def test_stale_change_form_shows_the_conflict_and_overwrites_nothing(superuser_client):
     video = VideoFactory(title="original", status=VideoStatus.DRAFT)
-    version = loaded_version(browser.get(change_url(video)))
+    version = loaded_version(superuser_client.get(change_url(video)))
     Video.objects.filter(pk=video.pk).update(title="theirs")
 
-    response = browser.post(
+    response = superuser_client.post(
         change_url(video),
         video_data(video, title="mine", status=VideoStatus.FAILED, loaded_version=version),
     )
@@ -101,15 +98,15 @@ def test_stale_change_form_shows_the_conflict_and_overwrites_nothing(browser):
     assert (stored.title, stored.status, stored.state_version) == ("theirs", "draft", 1)
 
 
-def test_saving_again_after_a_conflict_applies_the_users_values(browser):
+def test_saving_again_after_a_conflict_applies_the_users_values(superuser_client):
     video = VideoFactory(title="original")
-    version = loaded_version(browser.get(change_url(video)))
+    version = loaded_version(superuser_client.get(change_url(video)))
     Video.objects.filter(pk=video.pk).update(title="theirs")
-    refused = browser.post(
+    refused = superuser_client.post(
         change_url(video), video_data(video, title="mine", loaded_version=version)
     )
 
-    again = browser.post(
+    again = superuser_client.post(
         change_url(video), video_data(video, title="mine", loaded_version=loaded_version(refused))
     )
 
@@ -118,14 +115,14 @@ def test_saving_again_after_a_conflict_applies_the_users_values(browser):
     assert (stored.title, stored.state_version) == ("mine", 2)
 
 
-def test_change_form_conflicts_with_another_instances_save(browser):
+def test_change_form_conflicts_with_another_instances_save(superuser_client):
     video = VideoFactory(title="original")
-    version = loaded_version(browser.get(change_url(video)))
+    version = loaded_version(superuser_client.get(change_url(video)))
     theirs = reload(video)
     theirs.persona = PersonaFactory(name="Theirs")
     theirs.save()
 
-    response = browser.post(change_url(video), video_data(video, loaded_version=version))
+    response = superuser_client.post(change_url(video), video_data(video, loaded_version=version))
 
     assert response.status_code == 200
     assert response.context["adminform"].form.field_conflicts == [
@@ -134,12 +131,12 @@ def test_change_form_conflicts_with_another_instances_save(browser):
     assert reload(video).persona.name == "Theirs"
 
 
-def test_post_without_a_loaded_version_is_refused_like_a_conflict(browser):
+def test_post_without_a_loaded_version_is_refused_like_a_conflict(superuser_client):
     video = VideoFactory(title="original")
     data = video_data(video, title="mine")
     del data["loaded_version"]
 
-    response = browser.post(change_url(video), data)
+    response = superuser_client.post(change_url(video), data)
 
     assert response.status_code == 200
     form = response.context["adminform"].form
@@ -150,10 +147,10 @@ def test_post_without_a_loaded_version_is_refused_like_a_conflict(browser):
     assert reload(video).title == "original"
 
 
-def test_up_to_date_change_form_saves_and_bumps_the_version(browser):
+def test_up_to_date_change_form_saves_and_bumps_the_version(superuser_client):
     video = VideoFactory(title="original")
-    version = loaded_version(browser.get(change_url(video)))
-    response = browser.post(
+    version = loaded_version(superuser_client.get(change_url(video)))
+    response = superuser_client.post(
         change_url(video), video_data(video, title="mine", loaded_version=version)
     )
     assert response.status_code == 302
@@ -161,12 +158,12 @@ def test_up_to_date_change_form_saves_and_bumps_the_version(browser):
     assert (stored.title, stored.state_version) == ("mine", 1)
 
 
-def test_stale_task_form_shows_json_payloads_side_by_side(browser):
+def test_stale_task_form_shows_json_payloads_side_by_side(superuser_client):
     task = TaskFactory(payload={"prompt": "a cat"})
-    version = loaded_version(browser.get(change_url(task)))
+    version = loaded_version(superuser_client.get(change_url(task)))
     Task.objects.filter(pk=task.pk).update(payload={"prompt": "a dog"})
 
-    response = browser.post(
+    response = superuser_client.post(
         change_url(task),
         task_data(task, payload='{"prompt": "a bird"}', loaded_version=version),
     )
@@ -183,15 +180,15 @@ def test_stale_task_form_shows_json_payloads_side_by_side(browser):
 # list_editable
 
 
-def test_list_editable_saves_unchanged_rows_and_names_the_changed_one(browser):
+def test_list_editable_saves_unchanged_rows_and_names_the_changed_one(superuser_client):
     quiet, busy = VideoFactory(title="quiet"), VideoFactory(title="busy")
     seen = {quiet.pk: quiet.state_version, busy.pk: busy.state_version}
-    page = browser.get("/admin/videos/video/").content.decode()
+    page = superuser_client.get("/admin/videos/video/").content.decode()
     for pk, version in seen.items():
         assert f'name="_seen_version_{pk}" value="{version}"' in page
     Video.objects.filter(pk=busy.pk).update(title="theirs")
 
-    response = browser.post(
+    response = superuser_client.post(
         "/admin/videos/video/",
         changelist_post([quiet, busy], {quiet.pk: "quiet, edited", busy.pk: "mine"}, seen),
         follow=True,
@@ -206,12 +203,12 @@ def test_list_editable_saves_unchanged_rows_and_names_the_changed_one(browser):
     assert "1 video was changed successfully." in messages_of(response)
 
 
-def test_list_editable_refuses_a_title_change_of_an_approved_video(browser):
+def test_list_editable_refuses_a_title_change_of_an_approved_video(superuser_client):
     approved = VideoFactory(title="as approved", status=VideoStatus.APPROVED)
     draft = VideoFactory(title="draft")
     seen = {approved.pk: approved.state_version, draft.pk: draft.state_version}
 
-    response = browser.post(
+    response = superuser_client.post(
         "/admin/videos/video/",
         changelist_post([approved, draft], {approved.pk: "changed", draft.pk: "draft 2"}, seen),
     )
@@ -225,7 +222,7 @@ def test_list_editable_refuses_a_title_change_of_an_approved_video(browser):
 @pytest.mark.django_db(transaction=True)
 def test_list_editable_row_that_loses_a_race_after_the_check_is_named(client_for, pipeline_db):
     # The pipeline commits its write between the formset's version check and the save.
-    browser = client_for(UserFactory(username="admin", is_superuser=True))
+    superuser_client = client_for(UserFactory(username="admin", is_superuser=True))
     quiet, busy = VideoFactory(title="quiet"), VideoFactory(title="busy")
     pipeline = pipeline_db()
 
@@ -235,7 +232,7 @@ def test_list_editable_row_that_loses_a_race_after_the_check_is_named(client_for
 
     pre_save.connect(pipeline_writes, sender=Video)
     try:
-        response = browser.post(
+        response = superuser_client.post(
             "/admin/videos/video/",
             changelist_post(
                 [quiet, busy],
@@ -256,9 +253,9 @@ def test_list_editable_row_that_loses_a_race_after_the_check_is_named(client_for
 
 
 @pytest.mark.parametrize("model", ["video", "task"])
-def test_the_lists_head_the_version_column_version(browser, model):
+def test_the_lists_head_the_version_column_version(superuser_client, model):
     TaskFactory()  # a task and its video: a list with a row
-    page = browser.get(f"/admin/videos/{model}/").content.decode()
+    page = superuser_client.get(f"/admin/videos/{model}/").content.decode()
     header = re.search(
         r'<th[^>]*class="[^"]*column-version_column[^"]*"[^>]*>(.*?)</th>', page, re.S
     )
@@ -266,12 +263,12 @@ def test_the_lists_head_the_version_column_version(browser, model):
     assert re.sub(r"<[^>]+>", "", header.group(1)).strip() == "Version"
 
 
-def test_list_editable_refuses_rows_posted_without_their_version(browser):
+def test_list_editable_refuses_rows_posted_without_their_version(superuser_client):
     video = VideoFactory(title="original")
     data = changelist_post([video], {video.pk: "mine"}, {video.pk: video.state_version})
     del data[f"_seen_version_{video.pk}"]
 
-    response = browser.post("/admin/videos/video/", data, follow=True)
+    response = superuser_client.post("/admin/videos/video/", data, follow=True)
 
     assert reload(video).title == "original"
     assert any("changed by someone else" in m for m in messages_of(response))
@@ -280,13 +277,13 @@ def test_list_editable_refuses_rows_posted_without_their_version(browser):
 # Actions
 
 
-def test_archive_action_archives_unchanged_rows_and_names_the_rest(browser):
+def test_archive_action_archives_unchanged_rows_and_names_the_rest(superuser_client):
     first, second, changed = VideoFactory.create_batch(3, status=VideoStatus.DRAFT)
     published = VideoFactory(status=VideoStatus.PUBLISHED, title="Live one")
     seen = {video.pk: video.state_version for video in [first, second, changed, published]}
     Video.objects.filter(pk=changed.pk).update(title="theirs")
 
-    response = browser.post(
+    response = superuser_client.post(
         "/admin/videos/video/", action_post("archive_selected", seen), follow=True
     )
 
@@ -306,22 +303,22 @@ def test_archive_action_archives_unchanged_rows_and_names_the_rest(browser):
     assert change_url(first) not in conflict + skipped
 
 
-def test_archive_action_without_seen_versions_uses_the_versions_now(browser):
+def test_archive_action_without_seen_versions_uses_the_versions_now(superuser_client):
     # "Select all" across pages posts no version for rows the page never showed.
     video = VideoFactory(status=VideoStatus.DRAFT)
     data = {"action": "archive_selected", "index": 0, "_selected_action": [video.pk]}
-    browser.post("/admin/videos/video/", data)
+    superuser_client.post("/admin/videos/video/", data)
     assert reload(video).status == VideoStatus.ARCHIVED
 
 
 # History
 
 
-def test_history_names_the_admin_who_changed_the_video(browser):
+def test_history_names_the_admin_who_changed_the_video(superuser_client):
     video = VideoFactory(title="original")
-    browser.post(change_url(video), video_data(video, title="mine"))
+    superuser_client.post(change_url(video), video_data(video, title="mine"))
 
-    events = browser.get(history_url(video)).context["events"]
+    events = superuser_client.get(history_url(video)).context["events"]
 
     assert [(e.label, e.who) for e in events] == [
         ("update", "admin"),
@@ -330,7 +327,7 @@ def test_history_names_the_admin_who_changed_the_video(browser):
     assert ("title", "original", "mine") in events[0].changes
 
 
-def test_history_names_a_program_for_raw_sql_updates(browser):
+def test_history_names_a_program_for_raw_sql_updates(superuser_client):
     video = VideoFactory(title="original")
     with connection.cursor() as cursor:
         cursor.execute(
@@ -338,7 +335,7 @@ def test_history_names_a_program_for_raw_sql_updates(browser):
             ["from the pipeline", video.pk],
         )
 
-    response = browser.get(history_url(video))
+    response = superuser_client.get(history_url(video))
 
     latest = response.context["events"][0]
     assert (latest.label, latest.who) == ("update", "a program (SQL)")
@@ -350,13 +347,13 @@ def test_history_names_a_program_for_raw_sql_updates(browser):
 def test_history_tells_an_admin_change_from_a_later_sql_change(client_for):
     # Committed requests, as in production: the admin's context must not leak
     # into the pipeline's next write.
-    browser = client_for(UserFactory(username="admin", is_superuser=True))
+    superuser_client = client_for(UserFactory(username="admin", is_superuser=True))
     video = VideoFactory(title="original")
-    browser.post(change_url(video), video_data(video, title="mine"))
+    superuser_client.post(change_url(video), video_data(video, title="mine"))
     with connection.cursor() as cursor:
         cursor.execute("UPDATE videos SET title = 'pipeline' WHERE video_id = %s", [video.pk])
 
-    events = browser.get(history_url(video)).context["events"]
+    events = superuser_client.get(history_url(video)).context["events"]
 
     assert [(e.label, e.who) for e in events] == [
         ("update", "a program (SQL)"),

@@ -44,14 +44,14 @@ def rows(db):
 
 
 @pytest.fixture
-def browser(admin_user, client_for):
+def superuser_client(admin_user, client_for):
     return client_for(admin_user)
 
 
-def plans(browser, url, params=None) -> list[str]:
+def plans(superuser_client, url, params=None) -> list[str]:
     """The plan of every SELECT the page ran."""
     with CaptureQueriesContext(connection) as captured:
-        response = browser.get(url, params or {})
+        response = superuser_client.get(url, params or {})
     assert response.status_code == 200
     explained = []
     with connection.cursor() as cursor:
@@ -94,8 +94,8 @@ def uses(plan_texts: list[str], index: str) -> bool:
         "/admin/safety/reviewqueueitem/",
     ],
 )
-def test_a_list_reads_no_big_table_whole(rows, browser, url):
-    assert scanned_whole(plans(browser, url)) == []
+def test_a_list_reads_no_big_table_whole(rows, superuser_client, url):
+    assert scanned_whole(plans(superuser_client, url)) == []
 
 
 @pytest.mark.parametrize(
@@ -110,22 +110,22 @@ def test_a_list_reads_no_big_table_whole(rows, browser, url):
         ("/admin/publishing/publishreceipt/", "video", ["publish_receipts_video_id_idx"]),
     ],
 )
-def test_a_uuid_search_looks_the_key_up_in_its_index(rows, browser, url, key, indexes):
-    explained = plans(browser, url, {"q": str(rows[key].pk)})
+def test_a_uuid_search_looks_the_key_up_in_its_index(rows, superuser_client, url, key, indexes):
+    explained = plans(superuser_client, url, {"q": str(rows[key].pk)})
     assert scanned_whole(explained) == []
     for index in indexes:
         assert uses(explained, index), index
 
 
-def test_a_title_search_uses_the_trigram_index(rows, browser):
-    explained = plans(browser, "/admin/videos/video/", {"q": "rocket"})
+def test_a_title_search_uses_the_trigram_index(rows, superuser_client):
+    explained = plans(superuser_client, "/admin/videos/video/", {"q": "rocket"})
     assert scanned_whole(explained) == []
     assert uses(explained, "videos_title_trgm_idx")
 
 
-def test_a_title_search_of_ready_videos_reads_no_table_whole(rows, browser):
+def test_a_title_search_of_ready_videos_reads_no_table_whole(rows, superuser_client):
     # The planner picks the trigram or the status index, by which matches fewer.
-    explained = plans(browser, "/admin/publishing/readyvideo/", {"q": "rocket"})
+    explained = plans(superuser_client, "/admin/publishing/readyvideo/", {"q": "rocket"})
     assert scanned_whole(explained) == []
 
 
@@ -158,25 +158,25 @@ def test_a_title_search_of_ready_videos_reads_no_table_whole(rows, browser):
         ),
     ],
 )
-def test_a_filter_uses_its_index(rows, browser, settings, tmp_path, url, params, index):
+def test_a_filter_uses_its_index(rows, superuser_client, settings, tmp_path, url, params, index):
     settings.PUBLISH_CHANNELS = {"youtube": {"adapter": "local", "folder": str(tmp_path)}}
-    explained = plans(browser, url, params)
+    explained = plans(superuser_client, url, params)
     assert scanned_whole(explained) == []
     assert any(uses(explained, name) for name in index.split("|"))
 
 
-def test_the_queue_filters_start_from_the_queue_index(rows, browser):
+def test_the_queue_filters_start_from_the_queue_index(rows, superuser_client):
     """The persona and category filters read the open reports by the queue's
     partial indexes, then their tasks and videos by key."""
-    explained = plans(browser, "/admin/safety/reviewqueueitem/")
+    explained = plans(superuser_client, "/admin/safety/reviewqueueitem/")
     assert scanned_whole(explained) == []
     assert uses(explained, "safety_reports_queue_idx")
     assert not any("Seq Scan on tasks" in p or "Seq Scan on videos" in p for p in explained)
 
 
-def test_escalated_reports_are_read_by_their_index(rows, browser):
+def test_escalated_reports_are_read_by_their_index(rows, superuser_client):
     rows["report"].review_status = ReviewStatus.ESCALATED
     rows["report"].save(update_fields=["review_status"])
-    explained = plans(browser, "/admin/safety/reviewqueueitem/", {"state": "escalated"})
+    explained = plans(superuser_client, "/admin/safety/reviewqueueitem/", {"state": "escalated"})
     assert scanned_whole(explained) == []
     assert uses(explained, "safety_reports_escalated_idx")

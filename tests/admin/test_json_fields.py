@@ -17,34 +17,36 @@ MALFORMED = '{"a": '
 
 
 @pytest.fixture
-def browser(admin_user, client_for):
+def superuser_client(admin_user, client_for):
     return client_for(admin_user)
 
 
-def post(browser, obj, data):
-    response = browser.post(change_url(obj), data)
+def post(superuser_client, obj, data):
+    response = superuser_client.post(change_url(obj), data)
     assert response.status_code == 200, "the form should be re-shown with its errors"
     return response.context["adminform"].form
 
 
-def saved(browser, obj, data):
-    response = browser.post(change_url(obj), data)
+def saved(superuser_client, obj, data):
+    response = superuser_client.post(change_url(obj), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     return type(obj).objects.get(pk=obj.pk)
 
 
-def test_malformed_tone_profile_is_a_form_error_and_nothing_is_saved(browser):
+def test_malformed_tone_profile_is_a_form_error_and_nothing_is_saved(superuser_client):
     persona = PersonaFactory(name="Ada")
-    form = post(browser, persona, persona_data(persona, name="Changed", tone_profile=MALFORMED))
+    form = post(
+        superuser_client, persona, persona_data(persona, name="Changed", tone_profile=MALFORMED)
+    )
     assert form.errors["tone_profile"] == [
         "This is not valid JSON: Expecting value at line 1, column 7."
     ]
     assert Persona.objects.get(pk=persona.pk).name == "Ada"
 
 
-def test_malformed_task_payload_is_a_form_error_and_nothing_is_saved(browser):
+def test_malformed_task_payload_is_a_form_error_and_nothing_is_saved(superuser_client):
     task = TaskFactory(payload={"prompt": "before"})
-    form = post(browser, task, task_data(task, payload=MALFORMED, status="failed"))
+    form = post(superuser_client, task, task_data(task, payload=MALFORMED, status="failed"))
     assert "This is not valid JSON" in form.errors["payload"][0]
     stored = Task.objects.get(pk=task.pk)
     assert (stored.payload, stored.status, stored.state_version) == (
@@ -54,16 +56,18 @@ def test_malformed_task_payload_is_a_form_error_and_nothing_is_saved(browser):
     )
 
 
-def test_malformed_json_is_shown_back_as_typed(browser):
+def test_malformed_json_is_shown_back_as_typed(superuser_client):
     persona = PersonaFactory()
-    response = browser.post(change_url(persona), persona_data(persona, tone_profile=MALFORMED))
+    response = superuser_client.post(
+        change_url(persona), persona_data(persona, tone_profile=MALFORMED)
+    )
     assert f">\n{MALFORMED}</textarea>" in unescape(response.content.decode())
 
 
 @pytest.mark.parametrize("profile", ['["warm", "brisk"]', "[]"])
-def test_tone_profile_that_is_not_an_object_is_a_form_error(browser, profile):
+def test_tone_profile_that_is_not_an_object_is_a_form_error(superuser_client, profile):
     persona = PersonaFactory(tone_profile={"voice": "warm"})
-    form = post(browser, persona, persona_data(persona, tone_profile=profile))
+    form = post(superuser_client, persona, persona_data(persona, tone_profile=profile))
     assert form.errors["tone_profile"] == ["Expected a JSON object ({…}), got a list."]
     assert Persona.objects.get(pk=persona.pk).tone_profile == {"voice": "warm"}
 
@@ -73,35 +77,43 @@ def test_tone_profile_that_is_not_an_object_is_a_form_error(browser, profile):
     [('"render it"', "a string"), ("[1]", "a list"), ("3", "a number"), ("true", "true/false")],
 )
 def test_task_payload_that_is_not_an_object_is_a_form_error_naming_what_it_got(
-    browser, payload, got
+    superuser_client, payload, got
 ):
     task = TaskFactory()
-    form = post(browser, task, task_data(task, payload=payload))
+    form = post(superuser_client, task, task_data(task, payload=payload))
     assert form.errors["payload"] == [f"Expected a JSON object ({{…}}), got {got}."]
 
 
-def test_unknown_keys_in_tone_profile_are_saved_and_kept(browser):
+def test_unknown_keys_in_tone_profile_are_saved_and_kept(superuser_client):
     persona = PersonaFactory()
     profile = {"voice": "calm", "x_pipeline": {"model": "tts-9", "weights": [0.2, 0.8]}}
-    stored = saved(browser, persona, persona_data(persona, tone_profile=json.dumps(profile)))
+    stored = saved(
+        superuser_client, persona, persona_data(persona, tone_profile=json.dumps(profile))
+    )
     assert stored.tone_profile == profile
 
 
-def test_unknown_keys_in_task_payload_are_saved_and_kept(browser):
+def test_unknown_keys_in_task_payload_are_saved_and_kept(superuser_client):
     task = TaskFactory(payload={})
     payload = {"prompt": "a cat", "x_retry": {"attempt": 2}}
-    stored = saved(browser, task, task_data(task, payload=json.dumps(payload)))
+    stored = saved(superuser_client, task, task_data(task, payload=json.dumps(payload)))
     assert stored.payload == payload
 
 
-def test_empty_documents_of_the_right_shape_are_saved(browser):
+def test_empty_documents_of_the_right_shape_are_saved(superuser_client):
     persona = PersonaFactory()
-    assert saved(browser, persona, persona_data(persona, tone_profile="{}")).tone_profile == {}
+    assert (
+        saved(superuser_client, persona, persona_data(persona, tone_profile="{}")).tone_profile
+        == {}
+    )
 
 
-def test_blank_json_field_saves_no_document(browser):
+def test_blank_json_field_saves_no_document(superuser_client):
     persona = PersonaFactory()
-    assert saved(browser, persona, persona_data(persona, tone_profile="")).tone_profile is None
+    assert (
+        saved(superuser_client, persona, persona_data(persona, tone_profile="")).tone_profile
+        is None
+    )
 
 
 @pytest.mark.parametrize(
@@ -115,10 +127,10 @@ def test_blank_json_field_saves_no_document(browser):
         ),
     ],
 )
-def test_json_is_shown_indented_on_the_change_page(browser, factory, field):
+def test_json_is_shown_indented_on_the_change_page(superuser_client, factory, field):
     obj = factory()
     stored = getattr(type(obj).objects.get(pk=obj.pk), field)  # in jsonb's key order
-    page = unescape(browser.get(change_url(obj)).content.decode())
+    page = unescape(superuser_client.get(change_url(obj)).content.decode())
     assert json.dumps(stored, indent=2) in page
 
 
@@ -146,7 +158,7 @@ TOO_BIG_INTEGER = "9007199254740992"  # 2**53
 )
 @pytest.mark.parametrize("field", ["tone_profile", "payload"])
 def test_json_that_postgres_or_our_readers_cannot_hold_is_a_form_error(
-    browser, field, document, message
+    superuser_client, field, document, message
 ):
     if field == "tone_profile":
         obj = PersonaFactory(tone_profile={"voice": "warm"})
@@ -154,24 +166,26 @@ def test_json_that_postgres_or_our_readers_cannot_hold_is_a_form_error(
     else:
         obj = TaskFactory(payload={"voice": "warm"})
         data = task_data(obj, payload=document)
-    form = post(browser, obj, data)
+    form = post(superuser_client, obj, data)
     assert len(form.errors[field]) == 1
     assert message in form.errors[field][0]
     assert getattr(type(obj).objects.get(pk=obj.pk), field) == {"voice": "warm"}
 
 
-def test_a_refused_document_is_shown_back_as_typed(browser):
+def test_a_refused_document_is_shown_back_as_typed(superuser_client):
     persona = PersonaFactory()
     typed = '{"a": NaN}'
-    response = browser.post(change_url(persona), persona_data(persona, tone_profile=typed))
+    response = superuser_client.post(change_url(persona), persona_data(persona, tone_profile=typed))
     assert f">\n{typed}</textarea>" in unescape(response.content.decode())
 
 
-def test_documents_at_the_limits_are_saved_and_one_past_them_refused(browser):
+def test_documents_at_the_limits_are_saved_and_one_past_them_refused(superuser_client):
     persona = PersonaFactory()
     past = {"nested": "[" * 65 + "]" * 65, "big": str(2**53), "small": str(-(2**53))}
     for name, text in past.items():
-        form = post(browser, persona, persona_data(persona, tone_profile=f'{{"{name}": {text}}}'))
+        form = post(
+            superuser_client, persona, persona_data(persona, tone_profile=f'{{"{name}": {text}}}')
+        )
         assert form.errors["tone_profile"], name
     profile = {
         "nested": json.loads("[" * 63 + "]" * 63),
@@ -180,5 +194,7 @@ def test_documents_at_the_limits_are_saved_and_one_past_them_refused(browser):
         "float": 2.5,
         "text": "héllo \U0001f600",
     }
-    stored = saved(browser, persona, persona_data(persona, tone_profile=json.dumps(profile)))
+    stored = saved(
+        superuser_client, persona, persona_data(persona, tone_profile=json.dumps(profile))
+    )
     assert stored.tone_profile == profile

@@ -71,9 +71,9 @@ def test_every_group_can_view_every_change_page(client_for, member, row):
 
 
 def test_no_group_can_delete(client_for, member, row):
-    browser = client_for(member)
-    assert browser.get(delete_url(row)).status_code == 403
-    assert browser.post(delete_url(row), {"post": "yes"}).status_code == 403
+    client = client_for(member)
+    assert client.get(delete_url(row)).status_code == 403
+    assert client.post(delete_url(row), {"post": "yes"}).status_code == 403
     assert type(row).objects.filter(pk=row.pk).exists()
 
 
@@ -93,16 +93,16 @@ def test_viewers_may_not_post_any_change_form(client_for, viewer, row):
 
 
 def test_viewers_see_no_add_save_or_delete(client_for, viewer, row):
-    browser = client_for(viewer)
-    changelist = browser.get(changelist_url(row))
+    client = client_for(viewer)
+    changelist = client.get(changelist_url(row))
     assert changelist.context["has_add_permission"] is False
-    page = browser.get(change_url(row))
+    page = client.get(change_url(row))
     assert page.context["has_change_permission"] is False
     assert page.context["has_delete_permission"] is False
     html = page.content.decode()
     assert 'name="_save"' not in html
     assert delete_url(row) not in html
-    assert browser.get(f"{changelist_url(row)}add/").status_code == 403
+    assert client.get(f"{changelist_url(row)}add/").status_code == 403
 
 
 def test_viewers_are_not_offered_the_archive_action(client_for, viewer):

@@ -134,10 +134,10 @@ def test_editors_keep_the_receipts_actions(client_for, editor):
 @pytest.mark.parametrize("who", ["editor", "admin_user"])
 def test_a_publish_task_cannot_be_added_from_the_task_form(request, client_for, who):
     video = VideoFactory()
-    browser = client_for(request.getfixturevalue(who))
-    assert 'value="publish"' not in browser.get(f"{TASKS_URL}add/").content.decode()
+    client = client_for(request.getfixturevalue(who))
+    assert 'value="publish"' not in client.get(f"{TASKS_URL}add/").content.decode()
 
-    response = browser.post(
+    response = client.post(
         f"{TASKS_URL}add/",
         {"video": video.pk, "type": "publish", "payload": json.dumps({"channel": "youtube"})},
     )
@@ -166,20 +166,20 @@ def test_editors_add_other_tasks_which_start_queued(client_for, editor):
 def test_a_publish_task_is_read_only_even_for_superusers(client_for, admin_user, status):
     task = TaskFactory(type=TaskType.PUBLISH, status=status, payload={"channel": "youtube"})
     before = stored(task)
-    browser = client_for(admin_user)
-    assert 'name="_save"' not in browser.get(change_url(task)).content.decode()
+    client = client_for(admin_user)
+    assert 'name="_save"' not in client.get(change_url(task)).content.decode()
     posted = task_data(task, payload='{"channel": "tiktok"}', status="succeeded")
-    assert browser.post(change_url(task), posted).status_code == 403
-    assert browser.post(delete_url(task), {"post": "yes"}).status_code == 403
+    assert client.post(change_url(task), posted).status_code == 403
+    assert client.post(delete_url(task), {"post": "yes"}).status_code == 403
     assert stored(task) == before
 
 
 def test_the_task_actions_leave_publish_tasks_to_publishing(client_for, admin_user):
     queued = TaskFactory(type=TaskType.PUBLISH, status=TaskStatus.QUEUED)
     failed = TaskFactory(type=TaskType.PUBLISH, status=TaskStatus.FAILED)
-    browser = client_for(admin_user)
+    client = client_for(admin_user)
     for action, task in [("cancel_selected", queued), ("requeue_selected", failed)]:
-        browser.post(
+        client.post(
             TASKS_URL,
             {
                 "action": action,
@@ -220,8 +220,8 @@ def test_a_task_the_pipeline_picked_up_is_read_only(client_for, admin_user):
 
 def test_a_superuser_may_not_set_a_status_only_an_operation_reaches(client_for, admin_user):
     video = VideoFactory(status=VideoStatus.IN_REVIEW, title="before")
-    browser = client_for(admin_user)
-    offered = browser.get(change_url(video)).context["adminform"].form["status"]
+    client = client_for(admin_user)
+    offered = client.get(change_url(video)).context["adminform"].form["status"]
     assert [choice[0] for choice in offered.field.widget.choices] == [
         "draft",
         "producing",
@@ -229,7 +229,7 @@ def test_a_superuser_may_not_set_a_status_only_an_operation_reaches(client_for, 
         "failed",
         "archived",
     ]
-    response = browser.post(
+    response = client.post(
         change_url(video), video_data(video, title="after", status=VideoStatus.READY)
     )
     assert response.status_code == 200

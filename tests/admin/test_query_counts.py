@@ -76,7 +76,7 @@ def who(request, db):
 
 
 @pytest.fixture
-def browser(request, who, client_for):
+def person_client(request, who, client_for):
     return client_for(request.getfixturevalue("admin_user" if who == "admin" else "viewer"))
 
 
@@ -91,33 +91,35 @@ def edit_as_people(obj, count: int, model: str) -> None:
 @pytest.mark.parametrize("rows", ROW_COUNTS)
 @pytest.mark.parametrize("model", FACTORIES)
 def test_changelist_query_count_does_not_grow_with_rows(
-    browser, who, model, rows, django_assert_num_queries
+    person_client, who, model, rows, django_assert_num_queries
 ):
     FACTORIES[model].create_batch(rows)
     with django_assert_num_queries(CHANGELIST_QUERIES[who][model]):
-        response = browser.get(f"/admin/{model}/")
+        response = person_client.get(f"/admin/{model}/")
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == rows
 
 
 @pytest.mark.parametrize("rows", ROW_COUNTS)
 @pytest.mark.parametrize("model", FACTORIES)
-def test_change_page_query_count_is_pinned(browser, who, model, rows, django_assert_num_queries):
+def test_change_page_query_count_is_pinned(
+    person_client, who, model, rows, django_assert_num_queries
+):
     obj = FACTORIES[model].create_batch(rows)[0]
     with django_assert_num_queries(CHANGE_PAGE_QUERIES[who][model]):
-        response = browser.get(f"/admin/{model}/{obj.pk}/change/")
+        response = person_client.get(f"/admin/{model}/{obj.pk}/change/")
     assert response.status_code == 200
 
 
 @pytest.mark.parametrize("events", ROW_COUNTS)
 @pytest.mark.parametrize("model", FACTORIES)
 def test_history_page_query_count_does_not_grow_with_events(
-    browser, who, model, events, django_assert_num_queries
+    person_client, who, model, events, django_assert_num_queries
 ):
     obj = FACTORIES[model]()
     edit_as_people(obj, events, model)
     with django_assert_num_queries(HISTORY_PAGE_QUERIES[who]):
-        response = browser.get(f"/admin/{model}/{obj.pk}/history/")
+        response = person_client.get(f"/admin/{model}/{obj.pk}/history/")
     assert response.status_code == 200
     # The insert and every edit, each naming who made it.
     assert len(response.context["events"]) == events + 1

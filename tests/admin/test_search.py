@@ -17,12 +17,12 @@ from tests.factories import (
 
 
 @pytest.fixture
-def browser(admin_user, client_for):
+def superuser_client(admin_user, client_for):
     return client_for(admin_user)
 
 
-def search(browser, path, term):
-    response = browser.get(path, {"q": term})
+def search(superuser_client, path, term):
+    response = superuser_client.get(path, {"q": term})
     assert response.status_code == 200
     return response.context["cl"]
 
@@ -75,42 +75,44 @@ def full_reads(queryset) -> list[str]:
     ]
 
 
-def test_video_uuid_finds_that_video_by_exact_match(browser):
+def test_video_uuid_finds_that_video_by_exact_match(superuser_client):
     video, _other = VideoFactory.create_batch(2)
-    assert found(search(browser, "/admin/videos/video/", str(video.pk))) == {video.pk}
+    assert found(search(superuser_client, "/admin/videos/video/", str(video.pk))) == {video.pk}
 
 
-def test_video_uuid_is_found_in_any_spelling_of_it(browser):
+def test_video_uuid_is_found_in_any_spelling_of_it(superuser_client):
     video = VideoFactory()
     term = f"  {str(video.pk).upper()}  "
-    assert found(search(browser, "/admin/videos/video/", term)) == {video.pk}
+    assert found(search(superuser_client, "/admin/videos/video/", term)) == {video.pk}
 
 
-def test_part_of_a_uuid_finds_no_video(browser):
+def test_part_of_a_uuid_finds_no_video(superuser_client):
     video = VideoFactory(title="Sunset")
-    assert found(search(browser, "/admin/videos/video/", str(video.pk)[:8])) == set()
+    assert found(search(superuser_client, "/admin/videos/video/", str(video.pk)[:8])) == set()
 
 
-def test_video_title_search_matches_part_of_the_title_in_any_case(browser):
+def test_video_title_search_matches_part_of_the_title_in_any_case(superuser_client):
     sunset, _ = VideoFactory(title="Sunset over Lisbon"), VideoFactory(title="Morning news")
-    assert found(search(browser, "/admin/videos/video/", "lisBON")) == {sunset.pk}
+    assert found(search(superuser_client, "/admin/videos/video/", "lisBON")) == {sunset.pk}
 
 
-def test_task_search_by_video_uuid_finds_the_videos_tasks(browser):
+def test_task_search_by_video_uuid_finds_the_videos_tasks(superuser_client):
     video = VideoFactory()
     tasks = TaskFactory.create_batch(2, video=video)
     TaskFactory()
-    assert found(search(browser, "/admin/videos/task/", str(video.pk))) == {t.pk for t in tasks}
+    assert found(search(superuser_client, "/admin/videos/task/", str(video.pk))) == {
+        t.pk for t in tasks
+    }
 
 
-def test_task_search_by_task_uuid_finds_the_task(browser):
+def test_task_search_by_task_uuid_finds_the_task(superuser_client):
     task, _ = TaskFactory.create_batch(2)
-    assert found(search(browser, "/admin/videos/task/", str(task.pk))) == {task.pk}
+    assert found(search(superuser_client, "/admin/videos/task/", str(task.pk))) == {task.pk}
 
 
-def test_task_search_by_a_word_finds_nothing_without_error(browser):
+def test_task_search_by_a_word_finds_nothing_without_error(superuser_client):
     TaskFactory(payload={"prompt": "render"})
-    changelist = search(browser, "/admin/videos/task/", "render")
+    changelist = search(superuser_client, "/admin/videos/task/", "render")
     assert found(changelist) == set()
 
 
@@ -123,16 +125,18 @@ def test_task_search_by_a_word_finds_nothing_without_error(browser):
     ],
     ids=["artifacts", "safety reports", "publish receipts"],
 )
-def test_rows_of_a_video_are_found_by_its_uuid(browser, path, make):
+def test_rows_of_a_video_are_found_by_its_uuid(superuser_client, path, make):
     video = VideoFactory()
     mine = make(video)
     make(VideoFactory())
-    assert found(search(browser, path, str(video.pk))) == {mine.pk}
+    assert found(search(superuser_client, path, str(video.pk))) == {mine.pk}
 
 
-def test_video_uuid_search_looks_the_key_up_in_the_primary_key_index(browser, crowded_tables):
+def test_video_uuid_search_looks_the_key_up_in_the_primary_key_index(
+    superuser_client, crowded_tables
+):
     video = VideoFactory()
-    queryset = search(browser, "/admin/videos/video/", str(video.pk)).queryset
+    queryset = search(superuser_client, "/admin/videos/video/", str(video.pk)).queryset
     assert "::text" not in str(queryset.query)
     assert any(
         read.get("Index Name") == "videos_pkey" and str(video.pk) in read["Index Cond"]
@@ -152,19 +156,19 @@ def test_video_uuid_search_looks_the_key_up_in_the_primary_key_index(browser, cr
     ],
     ids=["videos", "tasks", "artifacts", "safety reports", "publish receipts"],
 )
-def test_uuid_search_reads_no_table_in_full(browser, crowded_tables, path, make):
+def test_uuid_search_reads_no_table_in_full(superuser_client, crowded_tables, path, make):
     video = VideoFactory()
     make(video)
-    changelist = search(browser, path, str(video.pk))
+    changelist = search(superuser_client, path, str(video.pk))
     assert len(changelist.result_list) == 1
     assert full_reads(changelist.queryset) == []
 
 
 @pytest.mark.parametrize("term", ["uuid", "Sunset"])
-def test_video_picker_of_the_task_form_finds_a_video_by_uuid_or_title(browser, term):
+def test_video_picker_of_the_task_form_finds_a_video_by_uuid_or_title(superuser_client, term):
     video = VideoFactory(title="Sunset")
     VideoFactory(title="Morning")
-    response = browser.get(
+    response = superuser_client.get(
         "/admin/autocomplete/",
         {
             "app_label": "videos",

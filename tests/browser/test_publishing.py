@@ -15,7 +15,7 @@ from publishing.worker import Worker
 from safety import services as safety_services
 from seeding.demo_content import RENDER_WEBM, gradient_png
 from tests.factories import ArtifactFactory, PendingReportFactory, PersonaFactory, UserFactory
-from tests.publishing.conftest import SCRIPT, grant_channels
+from tests.helpers import SCRIPT, grant_channels
 from videos.models import ArtifactKind, Video, VideoStatus
 
 pytestmark = pytest.mark.browser

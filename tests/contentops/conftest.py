@@ -4,7 +4,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.conftest import server_settings
+from tests.helpers import server_settings
 
 SPEC_SQL = Path(__file__).resolve().parents[2] / "spec" / "schema.sql"
 

@@ -11,14 +11,11 @@ from django.db import close_old_connections, connection, transaction
 
 from core.locking import VersionConflict
 from tests.factories import TaskFactory, VideoFactory
+from tests.helpers import reload
 from videos.models import Task, TaskStatus, Video, VideoStatus
 from videos.services import archive_videos
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def reload(obj):
-    return type(obj).objects.get(pk=obj.pk)
 
 
 def in_thread(target):

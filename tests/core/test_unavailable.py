@@ -1,13 +1,12 @@
 """A request whose database is away answers the 503 page, never Django's 500."""
 
-import socket
-
 import psycopg
 import pytest
 from django.db import OperationalError, connection
 from django.test import Client
 
 from core.unavailable import database_unreachable
+from tests.helpers import closed_port
 
 PAGES = [
     "/admin/",
@@ -15,12 +14,6 @@ PAGES = [
     "/admin/safety/reviewqueueitem/",
     "/admin/videos/artifact/gallery/",
 ]
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ redirect, and no error staff can read holds the channel's URL or headers."""
 import pytest
 
 from tests import reliability
-from tests.faults.conftest import Services
+from tests.faults.services import Services
 from tests.faults.stack import Browser, FaultyWebhook
 
 TOKEN = "Bearer faults-secret-token"

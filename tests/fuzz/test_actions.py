@@ -21,9 +21,9 @@ from tests.factories import (
     TaskFactory,
     VideoFactory,
 )
-from tests.fuzz.conftest import case, fuzz, send, table
+from tests.fuzz.cases import case, fuzz, send
 from tests.fuzz.strategies import hostile_text, ids, integers_as_text
-from tests.publishing.conftest import local_channel_config
+from tests.helpers import local_channel_config, table
 from videos.models import Task, TaskStatus, TaskType, Video, VideoStatus
 
 ACTIONS = {
@@ -84,7 +84,7 @@ def action_post(draw, names, real):
 @fuzz(max_examples=40)
 @given(data=st.data())
 def test_an_action_posted_with_anything_changes_only_what_it_may(
-    browser, channels_configured, url, data
+    superuser_client, channels_configured, url, data
 ):
     model, names = ACTIONS[url]
     with case("actions"):
@@ -93,7 +93,7 @@ def test_an_action_posted_with_anything_changes_only_what_it_may(
         before = table(model)
         decisions = ReviewAction.objects.count()
         posted = data.draw(st.composite(lambda draw: action_post(draw, names, real))())
-        send(browser, "actions", "post", url, data=posted)
+        send(superuser_client, "actions", "post", url, data=posted)
 
         after = table(model)
         chosen = set(posted[ACTION_CHECKBOX_NAME]) & real

@@ -15,7 +15,7 @@ from tests.factories import (
     TaskFactory,
     VideoFactory,
 )
-from tests.fuzz.conftest import case, fuzz, send
+from tests.fuzz.cases import case, fuzz, send
 from tests.fuzz.strategies import SCRIPT, hostile_text, integers_as_text
 
 # Each list's own parameters (its filters), beside those every changelist takes.
@@ -56,10 +56,10 @@ def some_rows(db):
 @pytest.mark.parametrize("url", LISTS)
 @fuzz(max_examples=40)
 @given(data=st.data())
-def test_a_changelist_asked_anything_answers_without_a_500(browser, some_rows, url, data):
+def test_a_changelist_asked_anything_answers_without_a_500(superuser_client, some_rows, url, data):
     params = data.draw(query(LISTS[url] + COMMON), label="params")
     with case("changelists: query strings"):
-        send(browser, "changelists: query strings", "get", f"{url}?{urlencode(params)}")
+        send(superuser_client, "changelists: query strings", "get", f"{url}?{urlencode(params)}")
 
 
 # The query strings issue 10 lists, asked of every list on every run.
@@ -76,13 +76,13 @@ KNOWN = {
 
 @pytest.mark.parametrize("url", LISTS)
 def test_a_changelist_asked_the_values_that_once_broke_lists_answers_without_a_500(
-    browser, some_rows, url
+    superuser_client, some_rows, url
 ):
     for name in [*LISTS[url], "q", "p"]:
         if name in KNOWN:
             with case("changelists: query strings"):
                 send(
-                    browser,
+                    superuser_client,
                     "changelists: query strings",
                     "get",
                     f"{url}?{urlencode({name: KNOWN[name]})}",

@@ -15,9 +15,9 @@ from publishing import channels
 from publishing.models import PublishReceipt
 from safety.models import ReviewAction, SafetyReport
 from tests.factories import ArtifactFactory, PendingReportFactory, SafetyReportFactory, VideoFactory
-from tests.fuzz.conftest import case, fuzz, rows, send
+from tests.fuzz.cases import case, fuzz, send
 from tests.fuzz.strategies import SCRIPT, hostile_text, ids, integers_as_text
-from tests.publishing.conftest import local_channel_config
+from tests.helpers import local_channel_config, rows
 from videos.models import Artifact, ArtifactKind, Task, Video, VideoStatus
 
 QUEUE = "/admin/safety/reviewqueueitem/"
@@ -72,7 +72,7 @@ review_posts = st.fixed_dictionaries(
 )
 @fuzz(max_examples=60)
 @given(post=review_posts)
-def test_review_buttons_posted_with_anything_act_or_refuse_without_writing(browser, post):
+def test_review_buttons_posted_with_anything_act_or_refuse_without_writing(superuser_client, post):
     with case("endpoints: review page"):
         report = PendingReportFactory(task__video__title=SCRIPT)
         before = review_state(report)
@@ -86,19 +86,23 @@ def test_review_buttons_posted_with_anything_act_or_refuse_without_writing(brows
             "video_version_seen": post["video_version_seen"],
         }
         url = f"{QUEUE}{quote(post['key'], safe='')}/{post['button']}/"
-        response = send(browser, "endpoints: review page", "post", url, data=posted)
+        response = send(superuser_client, "endpoints: review page", "post", url, data=posted)
         if response.status_code not in (200, 302):
             assert review_state(report) == before
-        page = send(browser, "endpoints: review page", "get", f"{QUEUE}{report.pk}/review/")
+        page = send(
+            superuser_client, "endpoints: review page", "get", f"{QUEUE}{report.pk}/review/"
+        )
         assert page.status_code == 200
 
 
 @fuzz(max_examples=30)
 @given(skip=st.one_of(ids(), st.just("")))
-def test_review_next_posted_with_any_skip_answers_without_a_500(browser, skip):
+def test_review_next_posted_with_any_skip_answers_without_a_500(superuser_client, skip):
     with case("endpoints: review next"):
         PendingReportFactory()
-        send(browser, "endpoints: review next", "post", f"{QUEUE}next/", data={"skip": skip})
+        send(
+            superuser_client, "endpoints: review next", "post", f"{QUEUE}next/", data={"skip": skip}
+        )
 
 
 # The approve page
@@ -155,7 +159,7 @@ def approving(*, publish_at="", version=REAL) -> dict:
 @fuzz(max_examples=60)
 @given(post=approve_posts)
 def test_the_approve_page_posted_with_anything_approves_or_refuses_without_writing(
-    browser, channels_configured, stored_files, post
+    superuser_client, channels_configured, stored_files, post
 ):
     with case("endpoints: approve page"):
         video = VideoFactory(status=VideoStatus.READY, title=SCRIPT)
@@ -163,16 +167,16 @@ def test_the_approve_page_posted_with_anything_approves_or_refuses_without_writi
         for kind, path in stored_files.items():
             ArtifactFactory(video=video, kind=kind, s3_path=path)
         url = f"/admin/publishing/readyvideo/{video.pk}/approve/"
-        page = send(browser, "endpoints: approve page", "get", url)
+        page = send(superuser_client, "endpoints: approve page", "get", url)
         before = publishing_state(video)
         real = {"video_version": str(video.state_version), "artifacts": fingerprint(page)}
         posted = {name: real[name] if value == REAL else value for name, value in post.items()}
-        response = send(browser, "endpoints: approve page", "post", url, data=posted)
+        response = send(superuser_client, "endpoints: approve page", "post", url, data=posted)
         if response.status_code != 302:
             assert publishing_state(video) == before
         # What was stored must read back: the pages that list it still answer.
         for listed in ("/admin/videos/task/", f"/admin/videos/video/{video.pk}/timeline/"):
-            send(browser, "endpoints: approve page", "get", listed)
+            send(superuser_client, "endpoints: approve page", "get", listed)
 
 
 # Files
@@ -188,7 +192,7 @@ def test_the_approve_page_posted_with_anything_approves_or_refuses_without_writi
     content_type=st.one_of(st.sampled_from(["image/png", "text/html", ""]), hostile_text(30)),
 )
 def test_an_upload_of_anything_stores_it_or_refuses_without_writing(
-    browser, name, content, content_type
+    superuser_client, name, content, content_type
 ):
     with case("endpoints: upload"):
         artifact = ArtifactFactory(kind=ArtifactKind.THUMBNAIL)
@@ -196,7 +200,7 @@ def test_an_upload_of_anything_stores_it_or_refuses_without_writing(
         # Django's multipart parser drops a file whose name is only a path.
         upload = SimpleUploadedFile(name or "x", content, content_type=content_type or None)
         response = send(
-            browser,
+            superuser_client,
             "endpoints: upload",
             "post",
             f"/admin/videos/artifact/{artifact.pk}/upload/",
@@ -232,9 +236,9 @@ OBJECT_PAGES += [
 
 @fuzz(max_examples=120)
 @given(page=st.sampled_from(OBJECT_PAGES), key=ids())
-def test_object_pages_asked_for_any_key_answer_without_a_500(browser, page, key):
+def test_object_pages_asked_for_any_key_answer_without_a_500(superuser_client, page, key):
     with case("endpoints: object pages"):
-        send(browser, "endpoints: object pages", "get", page.format(quote(key, safe="")))
+        send(superuser_client, "endpoints: object pages", "get", page.format(quote(key, safe="")))
 
 
 @fuzz(max_examples=40)
@@ -245,11 +249,13 @@ def test_object_pages_asked_for_any_key_answer_without_a_500(browser, page, key)
         hostile_text(),
     ).filter(lambda path: "\x00" not in path)  # Postgres text takes no NUL
 )
-def test_the_content_view_of_an_artifact_with_any_path_answers_without_a_500(browser, path):
+def test_the_content_view_of_an_artifact_with_any_path_answers_without_a_500(
+    superuser_client, path
+):
     with case("endpoints: content view"):
         artifact = ArtifactFactory(s3_path=path)
         send(
-            browser,
+            superuser_client,
             "endpoints: content view",
             "get",
             f"/admin/videos/artifact/{artifact.pk}/content/",

@@ -19,8 +19,9 @@ from tests.factories import (
     TaskFactory,
     VideoFactory,
 )
-from tests.fuzz.conftest import case, fuzz, rows, send
+from tests.fuzz.cases import case, fuzz, send
 from tests.fuzz.strategies import hostile_json, hostile_text, ids, integers_as_text
+from tests.helpers import rows
 from videos.models import Artifact, Task, Video
 
 
@@ -113,7 +114,7 @@ FORMS = {
 @fuzz(max_examples=30)
 @given(data=st.data())
 def test_an_add_form_posted_with_anything_adds_a_row_or_refuses_without_writing(
-    browser, name, data
+    superuser_client, name, data
 ):
     model, factory, fields = FORMS[name]
     with case(f"forms: add {name}"):
@@ -122,7 +123,11 @@ def test_an_add_form_posted_with_anything_adds_a_row_or_refuses_without_writing(
         before = rows(model)
         posted = data.draw(fields(sample, video), label="posted")
         response = send(
-            browser, f"forms: add {name}", "post", f"{changelist_url(sample)}add/", data=posted
+            superuser_client,
+            f"forms: add {name}",
+            "post",
+            f"{changelist_url(sample)}add/",
+            data=posted,
         )
         if response.status_code != 302:
             assert rows(model) == before
@@ -131,7 +136,9 @@ def test_an_add_form_posted_with_anything_adds_a_row_or_refuses_without_writing(
 @pytest.mark.parametrize("name", FORMS)
 @fuzz(max_examples=30)
 @given(data=st.data())
-def test_a_change_form_posted_with_anything_saves_or_refuses_without_writing(browser, name, data):
+def test_a_change_form_posted_with_anything_saves_or_refuses_without_writing(
+    superuser_client, name, data
+):
     model, factory, fields = FORMS[name]
     with case(f"forms: change {name}"):
         obj = factory()
@@ -139,6 +146,8 @@ def test_a_change_form_posted_with_anything_saves_or_refuses_without_writing(bro
         before = rows(model, pk=obj.pk)
         # Start from the form as the page fills it, then overwrite what was drawn.
         posted = change_data(obj) | data.draw(fields(obj, video), label="posted")
-        response = send(browser, f"forms: change {name}", "post", change_url(obj), data=posted)
+        response = send(
+            superuser_client, f"forms: change {name}", "post", change_url(obj), data=posted
+        )
         if response.status_code != 302:
             assert rows(model, pk=obj.pk) == before

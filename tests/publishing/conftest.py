@@ -5,29 +5,13 @@ would publish are real objects in the test S3 bucket.
 """
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 
 from contentops.roles import EDITORS
-from publishing import approval, channels
+from publishing import channels
 from seeding.demo_content import RENDER_WEBM, gradient_png
 from tests.factories import ArtifactFactory, SafetyReportFactory, UserFactory, VideoFactory
+from tests.helpers import SCRIPT, grant_channels, local_channel_config
 from videos.models import ArtifactKind, VideoStatus
-
-SCRIPT = b"A SHORT SCRIPT\n\n[HOOK 0:00]\nHello.\n"
-
-
-def local_channel_config(root, **extra) -> dict:
-    return {
-        "youtube": {
-            "adapter": "local",
-            "label": "YouTube",
-            "folder": str(root / "youtube"),
-            "remote_url": "https://youtube.example/watch?v={remote_id}",
-            **extra,
-        },
-        "tiktok": {"adapter": "local", "label": "TikTok", "folder": str(root / "tiktok"), **extra},
-    }
 
 
 @pytest.fixture
@@ -41,14 +25,6 @@ def local_channels(settings, channel_root, db):
     settings.PUBLISH_CHANNELS = local_channel_config(channel_root)
     channels.sync_permissions()
     return settings.PUBLISH_CHANNELS
-
-
-def grant_channels(user, *names):
-    """`user` (reloaded, so no stale permission cache) with the channels' permissions."""
-    user.user_permissions.add(
-        *Permission.objects.filter(codename__in=[f"publish_to_{name}" for name in names])
-    )
-    return get_user_model().objects.get(pk=user.pk)
 
 
 @pytest.fixture
@@ -82,19 +58,6 @@ def ready_video(files):
         return video
 
     return make
-
-
-def approve(video, editor, channel_names=("youtube",), **options):
-    """Approve as the approve page would, with the version and files it showed."""
-    video.refresh_from_db()
-    fields = {
-        "video_version": video.state_version,
-        "artifacts_seen": approval.fingerprint(approval.publish_set(video.pk)),
-        **options,
-    }
-    return approval.approve_publish(
-        video_id=video.pk, editor=editor, channel_names=list(channel_names), **fields
-    )
 
 
 @pytest.fixture

@@ -20,8 +20,7 @@ from tests.factories import (
     VideoFactory,
     clear_for_publishing,
 )
-from tests.publishing.conftest import approve
-from tests.safety.pages import attribute, html, select, select_one, text
+from tests.helpers import approve, attribute, grant_channels, html, select, select_one, text
 from videos.models import Task, TaskStatus, TaskType, Video, VideoStatus
 
 pytestmark = pytest.mark.django_db
@@ -74,11 +73,11 @@ def warm_content_types(db):
 def test_everyone_but_editors_is_refused_every_publishing_page(
     request, client_for, who, local_channels, ready_video
 ):
-    browser = client_for(request.getfixturevalue(who))
+    client = client_for(request.getfixturevalue(who))
     video = ready_video()
     for url in [READY_URL, approve_url(video), f"{READY_URL}{video.pk}/change/", FAILURES_URL]:
-        assert browser.get(url).status_code == 403, url
-    assert browser.post(approve_url(video), approve_form(video)).status_code == 403
+        assert client.get(url).status_code == 403, url
+    assert client.post(approve_url(video), approve_form(video)).status_code == 403
     assert Video.objects.get(pk=video.pk).status == VideoStatus.READY
 
 
@@ -95,9 +94,9 @@ def test_posting_a_publishing_action_without_the_permission_changes_nothing(
     request, client_for, who, local_channels
 ):
     receipt = failed_publish(VideoFactory(status=VideoStatus.APPROVED))
-    browser = client_for(request.getfixturevalue(who))
+    client = client_for(request.getfixturevalue(who))
     for action in ["retry_selected", "cancel_selected", "retract_selected"]:
-        browser.post(RECEIPTS_URL, {"action": action, "_selected_action": [receipt.pk]})
+        client.post(RECEIPTS_URL, {"action": action, "_selected_action": [receipt.pk]})
     assert Task.objects.get(pk=receipt.task_id).status == TaskStatus.FAILED
 
 
@@ -138,8 +137,6 @@ def test_ready_to_publish_searches_titles(client_for, editor):
 def test_the_approve_page_shows_safety_the_files_and_only_the_editors_channels(
     client_for, roles, local_channels, ready_video, moderator
 ):
-    from tests.publishing.conftest import grant_channels
-
     editor = grant_channels(UserFactory(username="yt_editor", groups=[EDITORS]), "youtube")
     video = ready_video(title="Ten facts about octopuses")
     SafetyReportFactory(
@@ -199,11 +196,11 @@ def test_approving_from_the_page_schedules_and_goes_to_the_videos_receipts(
     client_for, publisher, ready_video
 ):
     video = ready_video(title="Octopus facts")
-    browser = client_for(publisher)
-    response = browser.post(approve_url(video), approve_form(video, ["youtube", "tiktok"]))
+    client = client_for(publisher)
+    response = client.post(approve_url(video), approve_form(video, ["youtube", "tiktok"]))
     assert response.status_code == 302
     assert response["Location"] == f"{RECEIPTS_URL}?q={video.pk}"
-    receipts = browser.get(response["Location"])
+    receipts = client.get(response["Location"])
     assert "Approved “Octopus facts” for YouTube and TikTok: publishing now." in [
         str(m) for m in receipts.context["messages"]
     ]
@@ -269,8 +266,6 @@ def test_each_refusal_shows_on_the_page_and_changes_nothing(
 def test_a_channel_the_editor_may_not_publish_to_is_refused_with_403(
     client_for, roles, local_channels, ready_video
 ):
-    from tests.publishing.conftest import grant_channels
-
     editor = grant_channels(UserFactory(username="yt_editor", groups=[EDITORS]), "youtube")
     video = ready_video()
     response = client_for(editor).post(approve_url(video), approve_form(video, ["tiktok"]))
@@ -288,17 +283,17 @@ def test_publish_failures_lists_failed_publishes_and_retries_them(
     video = clear_for_publishing(VideoFactory(status=VideoStatus.APPROVED))
     failed = failed_publish(video, error="youtube answered 422: video too long")
     PublishReceiptFactory(video=video, channel="tiktok", status=PublishStatus.PENDING)
-    browser = client_for(publisher)
-    response = browser.get(FAILURES_URL)
+    client = client_for(publisher)
+    response = client.get(FAILURES_URL)
     assert [r.pk for r in response.context["cl"].result_list] == [failed.pk]
     assert "video too long" in response.content.decode()
 
-    response = browser.post(
+    response = client.post(
         FAILURES_URL, {"action": "retry_selected", "_selected_action": [failed.pk]}, follow=True
     )
     assert "Retried 1 publish." in [str(m) for m in response.context["messages"]]
     assert Task.objects.get(pk=failed.task_id).status == TaskStatus.QUEUED
-    assert list(browser.get(FAILURES_URL).context["cl"].result_list) == []
+    assert list(client.get(FAILURES_URL).context["cl"].result_list) == []
 
 
 def test_cancelling_from_the_failures_list_names_what_it_could_not_cancel(
@@ -344,10 +339,10 @@ def test_receipts_filter_by_channel_status_and_date(client_for, editor):
     recent = PublishReceiptFactory(channel="youtube", status=PublishStatus.PUBLISHED)
     PublishReceiptFactory(channel="tiktok", status=PublishStatus.PUBLISHED)
     PublishReceiptFactory(channel="youtube", status=PublishStatus.FAILED)
-    browser = client_for(editor)
+    client = client_for(editor)
 
     def listed(**query):
-        return {r.pk for r in browser.get(RECEIPTS_URL, query).context["cl"].result_list}
+        return {r.pk for r in client.get(RECEIPTS_URL, query).context["cl"].result_list}
 
     assert listed(channel="youtube", status="published") == {old.pk, recent.pk}
     since = (timezone.now() - timedelta(days=7)).isoformat()
@@ -375,11 +370,11 @@ ROWS = [3, 30]
 @pytest.mark.parametrize("rows", ROWS)
 def test_ready_to_publish_query_count(client_for, publisher, rows, django_assert_num_queries):
     VideoFactory.create_batch(rows, status=VideoStatus.READY)
-    browser = client_for(publisher)
+    client = client_for(publisher)
     # session, user, user permissions, group permissions, the count of ready
     # videos (an index scan), the page of videos with personas
     with django_assert_num_queries(6):
-        response = browser.get(READY_URL)
+        response = client.get(READY_URL)
     assert len(response.context["cl"].result_list) == rows
 
 
@@ -390,13 +385,13 @@ def test_approve_page_query_count(
     video = ready_video()
     for _ in range(rows):
         SafetyReportFactory(task__video=video, requires_human_review=True, review_status="approved")
-    browser = client_for(publisher)
+    client = client_for(publisher)
     # session, user, user permissions, group permissions, the video and persona, its files,
     # its published channels, its reports, their decisions with moderators; the
     # clearance check: the verdicts, the newest approval, the files that would go
     # out, the outbox's file changes since the pipeline's report
     with django_assert_num_queries(13):
-        response = browser.get(approve_url(video))
+        response = client.get(approve_url(video))
     assert len(response.context["reports"]) == rows + 1
 
 
@@ -404,23 +399,23 @@ def test_approve_page_query_count(
 def test_publish_failures_query_count(client_for, publisher, rows, django_assert_num_queries):
     for _ in range(rows):
         failed_publish(VideoFactory(status=VideoStatus.APPROVED))
-    browser = client_for(publisher)
+    client = client_for(publisher)
     # session, user, user permissions, group permissions, the count of failures,
     # the page of receipts with videos and tasks (the channel filter lists the
     # configured channels: no query)
     with django_assert_num_queries(6):
-        response = browser.get(FAILURES_URL)
+        response = client.get(FAILURES_URL)
     assert len(response.context["cl"].result_list) == rows
 
 
 @pytest.mark.parametrize("rows", ROWS)
 def test_receipts_query_count(client_for, publisher, rows, django_assert_num_queries):
     PublishReceiptFactory.create_batch(rows, status=PublishStatus.PUBLISHED, remote_id="r")
-    browser = client_for(publisher)
+    client = client_for(publisher)
     # session, user, user permissions, group permissions, the count of receipts,
     # the page of receipts with videos (the channel filter: no query)
     with django_assert_num_queries(6):
-        response = browser.get(RECEIPTS_URL)
+        response = client.get(RECEIPTS_URL)
     assert len(response.context["cl"].result_list) == rows
 
 
@@ -439,11 +434,11 @@ def test_an_approved_video_is_locked_on_its_change_page(client_for, editor):
     from tests.admin.pages import video_data
 
     video = VideoFactory(status=VideoStatus.APPROVED, title="Scheduled")
-    browser = client_for(editor)
-    page = browser.get(f"/admin/videos/video/{video.pk}/change/")
+    client = client_for(editor)
+    page = client.get(f"/admin/videos/video/{video.pk}/change/")
     assert "locked until it is published" in text(select_one(html(page), "#publish-lock"))
     assert page.context["adminform"].form.fields.keys() == {"loaded_version"}
-    browser.post(f"/admin/videos/video/{video.pk}/change/", video_data(video, title="Edited"))
+    client.post(f"/admin/videos/video/{video.pk}/change/", video_data(video, title="Edited"))
     assert Video.objects.get(pk=video.pk).title == "Scheduled"
 
 

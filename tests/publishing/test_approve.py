@@ -21,7 +21,7 @@ from tests.factories import (
     SafetyReportFactory,
     UserFactory,
 )
-from tests.publishing.conftest import approve, grant_channels
+from tests.helpers import approve, grant_channels
 from videos.models import Artifact, ArtifactKind, Task, TaskStatus, TaskType, Video, VideoStatus
 
 pytestmark = pytest.mark.django_db

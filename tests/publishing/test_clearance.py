@@ -19,8 +19,7 @@ from safety import clearance
 from safety import services as safety_services
 from safety.models import ActionKind, ClearanceLapse
 from tests.factories import ArtifactFactory, PendingReportFactory, UserFactory, VideoFactory
-from tests.publishing.conftest import approve
-from tests.safety.pages import html, select_one, text
+from tests.helpers import approve, html, reload, select_one, text
 from videos.models import Artifact, ArtifactKind, Task, TaskStatus, TaskType, Video, VideoStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,10 +51,6 @@ def cleared_video(roles, files):
     return make
 
 
-def reload(obj):
-    return type(obj).objects.get(pk=obj.pk)
-
-
 def assert_back_in_review(video, reason_part: str) -> ClearanceLapse:
     video = reload(video)
     assert video.status == VideoStatus.PRODUCING
@@ -77,8 +72,8 @@ def test_an_editors_upload_over_a_cleared_render_refuses_approval_and_lapses_the
 ):
     video = cleared_video()
     render = Artifact.objects.get(video=video, kind=ArtifactKind.RENDER)
-    browser = client_for(publisher)
-    response = browser.post(
+    client = client_for(publisher)
+    response = client.post(
         f"/admin/videos/artifact/{render.pk}/upload/",
         {"file": SimpleUploadedFile("new.webm", WEBM, content_type="video/webm")},
     )

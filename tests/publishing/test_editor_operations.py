@@ -12,14 +12,10 @@ from publishing import delivery, receipts
 from publishing.models import PublishReceipt, PublishStatus
 from publishing.worker import Worker
 from tests.factories import UserFactory
-from tests.publishing.conftest import approve, grant_channels
+from tests.helpers import approve, grant_channels, reload
 from videos.models import Task, TaskStatus, VideoStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def reload(obj):
-    return type(obj).objects.get(pk=obj.pk)
 
 
 def run_worker() -> int:

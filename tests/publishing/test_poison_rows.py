@@ -17,7 +17,7 @@ from core import db
 from publishing import delivery, worker
 from publishing.models import PublishStatus
 from publishing.worker import LeaseKeeper, Worker
-from tests.publishing.conftest import approve
+from tests.helpers import approve, reload
 from videos.models import Task, TaskStatus, Video, VideoStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,10 +33,6 @@ def run_worker() -> int:
 def sql(statement: str, *params) -> None:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-
-
-def reload(obj):
-    return type(obj).objects.get(pk=obj.pk)
 
 
 def two_approvals(publisher, ready_video):

@@ -20,7 +20,7 @@ from safety import services as safety_services
 from safety.models import ClearanceLapse, ReviewStatus, SafetyReport
 from seeding.demo_content import RENDER_WEBM
 from tests.factories import SafetyReportFactory, UserFactory, clear_for_publishing
-from tests.publishing.conftest import approve, grant_channels
+from tests.helpers import approve, grant_channels, reload
 from tests.publishing.webhook_server import Answer
 from videos.models import Artifact, ArtifactKind, Task, TaskStatus, VideoStatus
 
@@ -38,10 +38,6 @@ def manifests(channel_root, channel="youtube") -> dict:
         if folder.exists()
         else {}
     )
-
-
-def reload(obj):
-    return type(obj).objects.get(pk=obj.pk)
 
 
 def test_the_worker_publishes_records_the_receipt_the_task_and_the_video(

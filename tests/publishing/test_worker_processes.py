@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from publishing.models import PublishReceipt, PublishStatus
-from tests.publishing.conftest import approve, grant_channels
+from tests.helpers import approve, grant_channels
 from tests.publishing.webhook_server import Answer
 from videos.models import ArtifactKind, Task, TaskStatus, TaskType
 

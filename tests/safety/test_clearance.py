@@ -12,8 +12,8 @@ from contentops.roles import MODERATORS
 from safety import clearance, services
 from safety.models import ActionKind, ReviewAction
 from tests.factories import ArtifactFactory, PendingReportFactory, UserFactory, VideoFactory
-from tests.safety.pages import endpoint_url, html, review_url, select, select_one, text
-from tests.videos.conftest import closed_port, storage_options  # noqa: F401 - a fixture
+from tests.helpers import closed_port, html, select, select_one, text
+from tests.safety.pages import endpoint_url, review_url
 from videos import storage
 from videos.models import Artifact, ArtifactKind, VideoStatus
 
@@ -82,13 +82,13 @@ def test_a_decision_from_a_page_that_showed_other_files_is_refused_with_409_and_
 ):
     video, report = video_in_review
     services.claim(report_id=report.pk, moderator=moderator)
-    browser = client_for(moderator)
-    shown = browser.get(review_url(report)).context["files_fingerprint"]
+    client = client_for(moderator)
+    shown = client.get(review_url(report)).context["files_fingerprint"]
     # The pipeline points the render at a new file while the page is open.
     Artifact.objects.filter(video=video, kind=ArtifactKind.RENDER).update(
         s3_path=s3_media("render-v2.webm", b"render v2")
     )
-    response = browser.post(
+    response = client.post(
         endpoint_url(report, "decide"),
         {"decision": "approve", "reason_approve": "no_violation", "files_seen": shown},
     )
@@ -106,13 +106,13 @@ def test_the_review_pages_fingerprint_lets_the_decision_through(
 ):
     video, report = video_in_review
     services.claim(report_id=report.pk, moderator=moderator)
-    browser = client_for(moderator)
-    page = browser.get(review_url(report))
+    client = client_for(moderator)
+    page = client.get(review_url(report))
     (field,) = [
         e for e in select(html(page), "input") if dict(e.attributes).get("name") == "files_seen"
     ]
     assert dict(field.attributes)["value"] == page.context["files_fingerprint"]
-    response = browser.post(
+    response = client.post(
         endpoint_url(report, "decide"),
         {
             "decision": "approve",
@@ -149,7 +149,7 @@ def test_an_escalation_is_recorded_while_s3_is_stopped_and_an_approval_is_not(
     moderator,
     video_in_review,
     settings,
-    storage_options,  # noqa: F811 - the fixture
+    storage_options,
 ):
     video, report = video_in_review
     running = settings.STORAGES

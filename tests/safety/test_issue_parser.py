@@ -18,7 +18,8 @@ from safety.issues import MAX_SECONDS, Issue, issues_summary, parse_issues
 from safety.models import SafetyReport
 from tests.factories import PendingReportFactory, TaskFactory
 from tests.fuzz.strategies import json_values
-from tests.safety.pages import QUEUE_URL, html, review_url, select, select_one, text
+from tests.helpers import html, select, select_one, text
+from tests.safety.pages import QUEUE_URL, review_url
 from videos.models import TaskStatus, TaskType
 
 pytestmark = pytest.mark.django_db

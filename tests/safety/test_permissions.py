@@ -57,31 +57,31 @@ def test_moderators_hold_the_review_and_takeover_permissions():
 
 
 def test_a_moderator_may_open_the_queue_and_the_review_page(client_for, moderator, held):
-    browser = client_for(moderator)
+    client = client_for(moderator)
     for url in pages(held):
-        assert browser.get(url).status_code == 200, url
+        assert client.get(url).status_code == 200, url
 
 
 def test_a_reviewer_without_any_group_may_open_the_queue_too(client_for, plain_moderator, held):
-    browser = client_for(plain_moderator)
+    client = client_for(plain_moderator)
     for url in pages(held):
-        assert browser.get(url).status_code == 200, url
+        assert client.get(url).status_code == 200, url
 
 
 @pytest.mark.parametrize("who", OUTSIDERS)
 def test_everyone_else_is_refused_the_queue_and_the_review_page(request, client_for, who, held):
-    browser = client_for(request.getfixturevalue(who))
+    client = client_for(request.getfixturevalue(who))
     for url in pages(held):
-        assert browser.get(url).status_code == 403, url
+        assert client.get(url).status_code == 403, url
 
 
 @pytest.mark.parametrize("name", POSTS)
 @pytest.mark.parametrize("who", OUTSIDERS)
 def test_everyone_else_is_refused_every_button(request, client_for, who, name, held):
-    browser = client_for(request.getfixturevalue(who))
+    client = client_for(request.getfixturevalue(who))
     before = list(ReviewAction.objects.values_list("pk", flat=True))
 
-    response = browser.post(post_url(held, name), DECISION)
+    response = client.post(post_url(held, name), DECISION)
 
     assert response.status_code == 403
     assert list(ReviewAction.objects.values_list("pk", flat=True)) == before
@@ -130,9 +130,9 @@ def test_buttons_answer_only_posts(client_for, moderator, name, held):
 
 @pytest.mark.parametrize("who", ["moderator", "editor"])
 def test_nobody_adds_or_deletes_through_the_queue(request, client_for, who, held):
-    browser = client_for(request.getfixturevalue(who))
-    assert browser.get(f"{QUEUE_URL}add/").status_code == 403
-    assert browser.post(f"{QUEUE_URL}{held.pk}/delete/", {"post": "yes"}).status_code == 403
+    client = client_for(request.getfixturevalue(who))
+    assert client.get(f"{QUEUE_URL}add/").status_code == 403
+    assert client.post(f"{QUEUE_URL}{held.pk}/delete/", {"post": "yes"}).status_code == 403
     assert SafetyReport.objects.filter(pk=held.pk).exists()
 
 

@@ -14,6 +14,7 @@ from contentops.roles import MODERATORS
 from safety import services
 from safety.models import ActionKind, ReviewAction, ReviewStatus, SafetyReport
 from tests.factories import SafetyReportFactory, TaskFactory, UserFactory, VideoFactory
+from tests.helpers import reload
 from videos.models import TaskStatus, TaskType, Video, VideoStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,10 +47,6 @@ def pending_report(*, score=0.5, severity="medium", video=None, age_minutes=0, *
             created_at=timezone.now() - timedelta(minutes=age_minutes)
         )
     return report
-
-
-def reload(obj):
-    return type(obj).objects.get(pk=obj.pk)
 
 
 def expire_claim(report):

@@ -1,6 +1,5 @@
 """Artifacts with real objects in the real S3 (the S3_* settings), and S3 stopped."""
 
-import socket
 import uuid
 
 import pytest
@@ -8,6 +7,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage, storages
 
 from tests.factories import ArtifactFactory
+from tests.helpers import closed_port
 from videos import storage
 
 
@@ -59,24 +59,6 @@ def replaced_objects(real_s3):
     for artifact in artifacts:
         artifact.refresh_from_db()
         real_s3.delete(storage.parse_s3_path(artifact.s3_path).key)
-
-
-@pytest.fixture
-def storage_options(settings):
-    """`storage_options(alias, **options)`: change OPTIONS of one of the STORAGES."""
-
-    def change(alias: str, **options) -> None:
-        stores = dict(settings.STORAGES)
-        stores[alias] = {**stores[alias], "OPTIONS": {**stores[alias]["OPTIONS"], **options}}
-        settings.STORAGES = stores
-
-    return change
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import ArtifactFactory, UserFactory
-from tests.videos.http import http_get
+from tests.helpers import http_get
 from videos.models import ArtifactKind
 
 pytestmark = pytest.mark.django_db
@@ -43,13 +43,13 @@ def test_whoever_may_view_artifacts_is_redirected_to_a_working_presigned_url(
 def test_each_visit_gets_a_fresh_url(client_for, viewer, stored_artifact, settings):
     settings.S3_PRESIGN_SECONDS = 1
     artifact = stored_artifact(ArtifactKind.THUMBNAIL, PNG, "image/png")
-    browser = client_for(viewer)
+    client = client_for(viewer)
 
-    first = browser.get(content_url(artifact))["Location"]
+    first = client.get(content_url(artifact))["Location"]
     time.sleep(2.1)
 
     assert http_get(first)[0] == 403
-    again = browser.get(content_url(artifact))["Location"]
+    again = client.get(content_url(artifact))["Location"]
     assert http_get(again)[0] == 200
 
 
@@ -136,8 +136,8 @@ def test_content_view_query_count_is_pinned(
 ):
     artifact = stored_artifact(ArtifactKind.THUMBNAIL, PNG, "image/png")
     ArtifactFactory.create_batch(20)
-    browser = client_for(request.getfixturevalue(who))
+    client = client_for(request.getfixturevalue(who))
 
     # session, user [, user permissions, group permissions], the artifact
     with django_assert_num_queries(queries):
-        assert browser.get(content_url(artifact)).status_code == 302
+        assert client.get(content_url(artifact)).status_code == 302

@@ -175,13 +175,13 @@ def test_a_stopped_s3_still_renders_the_gallery_with_a_warning(
 def test_a_second_visit_asks_s3_nothing(client_for, viewer, stored_artifact, s3_requests):
     stored_artifact(ArtifactKind.THUMBNAIL, b"\x89PNG", "image/png")
     stored_artifact(ArtifactKind.SCRIPT, b"HOOK\nBODY\n", "text/plain")
-    browser = client_for(viewer)
+    client = client_for(viewer)
     s3_requests.clear()
 
-    browser.get(GALLERY)
+    client.get(GALLERY)
     first = list(s3_requests)
     s3_requests.clear()
-    browser.get(GALLERY)
+    client.get(GALLERY)
 
     assert sorted(first) == ["GetObject", "HeadObject", "HeadObject"]
     assert s3_requests == []
@@ -199,10 +199,10 @@ def test_pages_keep_the_filters_and_go_on_newest_first(client_for, viewer, small
         for n in range(5)
     ]
     ArtifactFactory.create_batch(4, kind=ArtifactKind.AUDIO)
-    browser = client_for(viewer)
+    client = client_for(viewer)
 
-    first = browser.get(GALLERY, {"kind": "render"})
-    second = browser.get(GALLERY, {"kind": "render", "page": 2})
+    first = client.get(GALLERY, {"kind": "render"})
+    second = client.get(GALLERY, {"kind": "render", "page": 2})
 
     assert shown(first) == [artifact.pk for artifact in renders[:3]]
     assert shown(second) == [artifact.pk for artifact in renders[3:]]
@@ -214,11 +214,11 @@ def test_pages_keep_the_filters_and_go_on_newest_first(client_for, viewer, small
 
 def test_pages_stop_at_the_limit_and_say_how_to_go_further(client_for, viewer, small_pages):
     ArtifactFactory.create_batch(10)
-    browser = client_for(viewer)
+    client = client_for(viewer)
 
-    last = browser.get(GALLERY, {"page": 3})
-    beyond = browser.get(GALLERY, {"page": 99})
-    nonsense = browser.get(GALLERY, {"page": "last"})
+    last = client.get(GALLERY, {"page": 3})
+    beyond = client.get(GALLERY, {"page": 99})
+    nonsense = client.get(GALLERY, {"page": "last"})
 
     assert len(shown(last)) == 3
     assert 'rel="next"' not in last.content.decode()
@@ -228,10 +228,10 @@ def test_pages_stop_at_the_limit_and_say_how_to_go_further(client_for, viewer, s
 
 
 def test_the_gallery_never_counts_its_rows(client_for, viewer, catalogue):
-    browser = client_for(viewer)
+    client = client_for(viewer)
 
     with CaptureQueriesContext(connection) as queries:
-        browser.get(GALLERY, {"kind": "thumbnail", "persona": catalogue["nova"].pk})
+        client.get(GALLERY, {"kind": "thumbnail", "persona": catalogue["nova"].pk})
 
     assert not [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
 
@@ -271,10 +271,10 @@ def test_gallery_query_count_does_not_grow_with_rows(
         if filtered
         else {}
     )
-    browser = client_for(request.getfixturevalue(who))
+    client = client_for(request.getfixturevalue(who))
 
     with django_assert_num_queries(GALLERY_QUERIES[who, filtered]):
-        response = browser.get(GALLERY, params)
+        response = client.get(GALLERY, params)
 
     assert response.status_code == 200
     expected = rows // 2 if filtered else rows

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from tests.factories import ArtifactFactory
-from tests.videos.http import http_get
+from tests.helpers import http_get
 from videos import storage
 from videos.models import ArtifactKind
 

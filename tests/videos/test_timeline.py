@@ -279,13 +279,13 @@ def test_timeline_query_count_does_not_grow_with_rows(
         SafetyReportFactory(task=task)
         ArtifactFactory(video=video, s3_path="s3://elsewhere/a.png")
         PublishReceiptFactory(video=video)
-    browser = client_for(request.getfixturevalue(who))
+    client = client_for(request.getfixturevalue(who))
 
     # session, user [, user permissions, group permissions], the video, its
     # persona, its events, their users, its tasks, their status changes, its
     # artifacts, reports, receipts and clearance lapses
     with django_assert_num_queries(queries):
-        response = browser.get(timeline_url(video))
+        response = client.get(timeline_url(video))
 
     assert response.status_code == 200
     timeline = response.context["timeline"]
@@ -317,10 +317,10 @@ def test_every_list_links_videos_to_their_timeline(client_for, viewer, changelis
 
 def test_the_video_list_and_change_page_link_to_the_timeline(client_for, viewer):
     video = VideoFactory()
-    browser = client_for(viewer)
+    client = client_for(viewer)
 
-    listing = browser.get("/admin/videos/video/").content.decode()
-    change = browser.get(f"/admin/videos/video/{video.pk}/change/").content.decode()
+    listing = client.get("/admin/videos/video/").content.decode()
+    change = client.get(f"/admin/videos/video/{video.pk}/change/").content.decode()
 
     assert f'<a href="{timeline_url(video)}">timeline</a>' in listing
     assert f'<a href="{timeline_url(video)}">Timeline</a>' in change

@@ -9,7 +9,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.factories import ArtifactFactory
-from tests.videos.http import http_get
+from tests.helpers import http_get
 from videos import services, storage
 from videos.models import Artifact, ArtifactKind
 
@@ -159,10 +159,10 @@ def test_an_editor_uploads_a_replacement_through_the_admin(
 ):
     artifact = stored_artifact(ArtifactKind.THUMBNAIL, b"old", "image/png")
     replaced_objects(artifact)
-    browser = client_for(editor)
+    client = client_for(editor)
 
-    page = browser.get(upload_url(artifact))
-    response = browser.post(upload_url(artifact), {"file": upload("new.png", PNG, "image/png")})
+    page = client.get(upload_url(artifact))
+    response = client.post(upload_url(artifact), {"file": upload("new.png", PNG, "image/png")})
 
     assert page.status_code == 200
     assert "PNG, JPEG, WebP; at most 256.0\xa0MB" in page.content.decode()
@@ -173,9 +173,9 @@ def test_an_editor_uploads_a_replacement_through_the_admin(
     # The history names who replaced it.
     event = Artifact.pgh_event_model.objects.filter(pgh_obj_id=artifact.pk).latest("pgh_id")
     assert event.pgh_context.metadata["user"] == editor.pk
-    followed = browser.get(response["Location"])
+    followed = client.get(response["Location"])
     assert f"Stored the new file as {artifact.s3_path}." in followed.content.decode()
-    content = browser.get(f"/admin/videos/artifact/{artifact.pk}/content/")
+    content = client.get(f"/admin/videos/artifact/{artifact.pk}/content/")
     assert http_get(content["Location"])[2] == PNG
 
 
@@ -194,10 +194,10 @@ def test_a_refused_upload_shows_why_and_changes_nothing(client_for, editor, stor
 @pytest.mark.parametrize("who", ["viewer", "moderator"])
 def test_roles_without_change_permission_may_not_upload(request, client_for, stored_artifact, who):
     artifact = stored_artifact(ArtifactKind.THUMBNAIL, b"old", "image/png")
-    browser = client_for(request.getfixturevalue(who))
+    client = client_for(request.getfixturevalue(who))
 
-    page = browser.get(upload_url(artifact))
-    post = browser.post(upload_url(artifact), {"file": upload("new.png", PNG, "image/png")})
+    page = client.get(upload_url(artifact))
+    post = client.post(upload_url(artifact), {"file": upload("new.png", PNG, "image/png")})
 
     assert (page.status_code, post.status_code) == (403, 403)
     assert Artifact.objects.get(pk=artifact.pk).s3_path == artifact.s3_path
@@ -210,20 +210,20 @@ def test_roles_without_change_permission_are_not_offered_the_upload(
     request, client_for, stored_artifact, who
 ):
     artifact = stored_artifact(ArtifactKind.THUMBNAIL, PNG, "image/png")
-    browser = client_for(request.getfixturevalue(who))
+    client = client_for(request.getfixturevalue(who))
 
     for url in [f"/admin/videos/artifact/{artifact.pk}/change/", "/admin/videos/artifact/gallery/"]:
-        assert upload_url(artifact) not in browser.get(url).content.decode()
+        assert upload_url(artifact) not in client.get(url).content.decode()
 
 
 def test_editors_are_offered_the_upload(client_for, editor, stored_artifact):
     artifact = stored_artifact(ArtifactKind.THUMBNAIL, PNG, "image/png")
-    browser = client_for(editor)
+    client = client_for(editor)
 
     for url in [f"/admin/videos/artifact/{artifact.pk}/change/", "/admin/videos/artifact/gallery/"]:
         assert (
             f'<a href="{upload_url(artifact)}">Upload a replacement</a>'
-            in browser.get(url).content.decode()
+            in client.get(url).content.decode()
         )
 
 
@@ -240,13 +240,13 @@ def test_editors_change_an_artifact_only_through_its_file(client_for, editor, st
     artifact = stored_artifact(ArtifactKind.THUMBNAIL, PNG, "image/png")
     other = ArtifactFactory()
     change = f"/admin/videos/artifact/{artifact.pk}/change/"
-    browser = client_for(editor)
+    client = client_for(editor)
 
-    page = browser.get(change).content.decode()
+    page = client.get(change).content.decode()
     # Meanwhile the pipeline points the artifact at a new file.
     newer = f"s3://{default_storage.bucket_name}/videos/pipeline/newer.png"
     Artifact.objects.filter(pk=artifact.pk).update(s3_path=newer)
-    response = browser.post(
+    response = client.post(
         change,
         {
             "video": other.video_id,
@@ -272,7 +272,7 @@ def test_upload_page_query_count_is_pinned(
 ):
     artifact = stored_artifact(ArtifactKind.THUMBNAIL, PNG, "image/png")
     ArtifactFactory.create_batch(10, video=artifact.video)
-    browser = client_for(request.getfixturevalue(who))
+    client = client_for(request.getfixturevalue(who))
 
     with django_assert_num_queries(queries):
-        assert browser.get(upload_url(artifact)).status_code == 200
+        assert client.get(upload_url(artifact)).status_code == 200
