@@ -139,6 +139,11 @@ class SafetyReport(models.Model):
         """The report's video, through its task; None when either is missing."""
         return self.task.video if self.task_id else None
 
+    @property
+    def video_id(self):
+        """The key of the report's video, without loading the video."""
+        return self.task.video_id if self.task_id else None
+
     def claim_is_live(self, now) -> bool:
         """Someone holds the report: claimed, and the lease not yet run out."""
         return (

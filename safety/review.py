@@ -56,7 +56,7 @@ def video_artifacts(video) -> MediaByKind:
 
 def earlier_reports(report: SafetyReport) -> list[SafetyReport]:
     """The video's other reports, newest first, each with its decisions."""
-    video_id = report.task.video_id if report.task_id else None
+    video_id = report.video_id
     if video_id is None:
         return []
     decisions = ReviewAction.objects.filter(

@@ -268,9 +268,8 @@ def decide(
             report.claimed_by = None
             report.claim_expires_at = None
             report.save(update_fields=["review_status", "claimed_by", "claim_expires_at"])
-            video_id = report.task.video_id if report.task_id else None  # the video not loaded
-            if video_id:
-                settle_video(video_id)
+            if report.video_id:
+                settle_video(report.video_id)
     except IntegrityError:
         # The one-final-decision index caught a writer that skipped the row lock.
         raise ReviewRefused(
@@ -312,7 +311,7 @@ def _check_files_unchanged(report: SafetyReport, seen: dict | None) -> None:
     and the snapshot records the video's version as it is decided."""
     if seen is None:
         return
-    video_id = report.task.video_id
+    video_id = report.video_id
     files = clearance.video_files(video_id)
     if clearance.fingerprint(files) != clearance.snapshot_fingerprint(seen):
         raise ReviewRefused(FILES_CHANGED, conflict=True)
