@@ -1,4 +1,4 @@
-"""The three groups people work in, and what each may do.
+"""The groups people work in, and what each may do.
 
 ROLES is what the groups hold now. The first data migration creates the groups
 with `sync_roles`; each later one adds what its feature needs with `grant_roles`,
@@ -9,6 +9,7 @@ checks that the migrated groups hold exactly ROLES.
 
 from django.db import migrations
 
+LEADS = "Leads"
 MODERATORS = "Moderators"
 EDITORS = "Editors"
 STAFF_VIEWERS = "Staff viewers"
@@ -26,6 +27,12 @@ _VIEW_ALL = [f"{app}.view_{model}" for app, model in CONTENT_MODELS]
 
 ROLES: dict[str, list[str]] = {
     MODERATORS: _VIEW_ALL
+    + [
+        "safety.review_safetyreport",
+        "safety.takeover_safetyreport",
+    ],
+    # Above moderators: everything they may do; the lead's own pages add to it.
+    LEADS: _VIEW_ALL
     + [
         "safety.review_safetyreport",
         "safety.takeover_safetyreport",

@@ -51,10 +51,13 @@ INSTALLED_APPS = [
     "pghistory.admin",
     "core.apps.CoreConfig",
     "contentops.apps.ContentopsConfig",
+    "accounts",
     "personas",
     "videos",
     "safety",
     "publishing",
+    "insights",
+    "monitoring",
     "seeding",
 ]
 

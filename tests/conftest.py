@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 
-from contentops.roles import EDITORS, MODERATORS, ROLES, STAFF_VIEWERS
+from contentops.roles import EDITORS, LEADS, MODERATORS, ROLES, STAFF_VIEWERS
 from tests.factories import UserFactory
 from tests.helpers import server_settings
 
@@ -43,6 +43,11 @@ def moderator(db):
 
 
 @pytest.fixture
+def lead(db):
+    return UserFactory(username="lead", groups=[LEADS])
+
+
+@pytest.fixture
 def editor(db):
     return UserFactory(username="editor", groups=[EDITORS])
 
@@ -79,7 +84,7 @@ def roles(db):
 
 @pytest.fixture
 def roles_exist(db):
-    assert Group.objects.filter(name__in=[MODERATORS, EDITORS, STAFF_VIEWERS]).count() == 3
+    assert Group.objects.filter(name__in=ROLES).count() == len(ROLES)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from contentops.roles import EDITORS, MODERATORS, ROLES, STAFF_VIEWERS
+from contentops.roles import EDITORS, LEADS, MODERATORS, ROLES, STAFF_VIEWERS
 from safety.models import SafetyReport
 from tests.admin.pages import (
     CHANGELISTS,
@@ -232,4 +232,4 @@ def test_only_the_adds_a_role_grants_are_open(request, client_for, who, url, all
 
 
 def test_role_names_are_the_groups_people_are_put_in():
-    assert set(ROLES) == {MODERATORS, EDITORS, STAFF_VIEWERS}
+    assert set(ROLES) == {LEADS, MODERATORS, EDITORS, STAFF_VIEWERS}
