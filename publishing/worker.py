@@ -79,12 +79,18 @@ def _close_quietly() -> None:
 
 # What the sweep does now and then, in order: functions of no arguments. Each
 # runs on its own, so one that fails is logged and the others still run; add a
-# step here.
-SWEEP_STEPS = (
+# step here, or, from an app above publishing, with add_sweep_step.
+SWEEP_STEPS = [
     delivery.void_changed_approvals,  # approvals whose video changed
     delivery.reconcile_receipts,  # pending receipts whose task ended elsewhere
     lapses.lapse_changed_clearances,  # reviewed files the pipeline or an upload changed
-)
+]
+
+
+def add_sweep_step(step) -> None:
+    """Adds a step to every worker's sweep (call it from an AppConfig.ready)."""
+    if step not in SWEEP_STEPS:
+        SWEEP_STEPS.append(step)
 
 
 class Worker:
