@@ -8,13 +8,19 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib import admin
 from django.db import connection
 from django.test import Client
 
 from publishing import channels
 from seeding.demo_content import RENDER_WEBM, chime_wav, gradient_png
 from tests.contentops.test_settings import PRODUCTION_KEY, manage
-from tests.factories import ArtifactFactory, PendingReportFactory, VideoFactory
+from tests.factories import (
+    ArtifactFactory,
+    PendingReportFactory,
+    SafetyReportFactory,
+    VideoFactory,
+)
 from tests.helpers import closed_port, local_channel_config, logged_in
 from tests.safety.pages import review_url
 from videos.models import ArtifactKind, VideoStatus
@@ -117,6 +123,7 @@ def page(request, admin_user, s3_media, settings, tmp_path):
     report = PendingReportFactory()
     add_media(report.task.video, s3_media)
     ready = add_media(VideoFactory(status=VideoStatus.READY), s3_media)
+    SafetyReportFactory(task__video=ready, requires_human_review=False, score=0.1)
     url = {
         "changelist": "/admin/videos/video/",
         "change_form": f"/admin/videos/video/{ready.pk}/change/",
@@ -179,6 +186,18 @@ def test_the_inline_code_finder_finds_each_kind_the_policy_refuses():
 @pytest.mark.parametrize("page", PAGES, indirect=True)
 def test_the_page_holds_no_inline_script_or_style(page):
     assert inline_code(page.content.decode()) == []
+
+
+def test_no_list_page_turns_off_both_action_bars():
+    """Django's list page would then add an inline <style>, which the policy refuses."""
+    registered = admin.site._registry.values()
+    both_off = [
+        str(model_admin)
+        for model_admin in registered
+        if not model_admin.actions_on_top and not model_admin.actions_on_bottom
+    ]
+    assert len(registered) > 5
+    assert both_off == []
 
 
 @pytest.mark.parametrize(
