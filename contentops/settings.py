@@ -269,6 +269,7 @@ def content_security_policy(*, s3_source: str, report_uri: str) -> dict:
 
 S3_BROWSER_SOURCE = s3_browser_source(S3_PUBLIC_ENDPOINT_URL or S3_ENDPOINT_URL)
 # Where browsers send reports of what the policy blocked (a path or a URL).
+# Lower-case names: django-csp 4 refuses settings named CSP_* (its 3.x format, csp.E001).
 _csp_report_uri = env_url("CSP_REPORT_URI")
 _csp = content_security_policy(s3_source=S3_BROWSER_SOURCE, report_uri=_csp_report_uri)
 # Report-only: browsers report what the policy would block, and block nothing.
