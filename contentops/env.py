@@ -2,11 +2,14 @@
 
 import json
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+# A URL that header values can carry as they are: no spaces, quotes, commas or semicolons.
+_URL = re.compile(r"(https?://[^/\s\"',;]+)?/(?!/)[^\s\"',;]*|https?://[^/\s\"',;]+")
 
 
 def env_str(name: str, default: str) -> str:
@@ -70,3 +73,14 @@ def env_json(name: str, default):
         return json.loads(raw)
     except ValueError as error:
         raise ImproperlyConfigured(f"{name} is not valid JSON: {error}.") from None
+
+
+def env_url(name: str) -> str:
+    """An absolute http(s) URL or a path on this site; "" when unset."""
+    raw = os.environ.get(name, "").strip()
+    if raw and not _URL.fullmatch(raw):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a URL (https://host/path or /path, "
+            "without spaces, quotes, commas or semicolons)."
+        )
+    return raw

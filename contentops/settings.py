@@ -6,9 +6,11 @@ without a real SECRET_KEY.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from botocore.config import Config
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from contentops.env import (
@@ -19,6 +21,7 @@ from contentops.env import (
     env_json,
     env_list,
     env_str,
+    env_url,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -45,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "csp",
     "django_filters",
     "pgtrigger",
     "pghistory",
@@ -62,11 +66,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost of all: a request whose database is away answers 503, not 500.
+    # Outermost of all, so every response, the 503 page included, carries the
+    # security headers; none of them asks the database anything.
+    "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "core.headers.SecurityHeadersMiddleware",
+    # A request whose database is away answers 503, not 500.
     "core.unavailable.DatabaseUnavailableMiddleware",
     # Outermost after it, to time everything else; it removes itself unless SERVER_TIMING.
     "core.server_timing.ServerTimingMiddleware",
-    "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -223,6 +231,73 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Other sites (S3 included) learn nothing of our addresses, which name objects.
+SECURE_REFERRER_POLICY = "same-origin"
+
+
+def s3_browser_source(endpoint_url: str | None) -> str:
+    """Where browsers fetch artifacts from: the bucket, path-style, at the
+    endpoint they reach (boto3's own for the region when none is set)."""
+    if not endpoint_url:
+        host = "s3.amazonaws.com" if S3_REGION == "us-east-1" else f"s3.{S3_REGION}.amazonaws.com"
+        endpoint_url = f"https://{host}"
+    url = urlsplit(endpoint_url)
+    return f"{url.scheme}://{url.netloc}{url.path.rstrip('/')}/{S3_BUCKET}/"
+
+
+def content_security_policy(*, s3_source: str, report_uri: str) -> dict:
+    """Everything from this site only, no inline code (templates load static
+    files and hand data over in json_script blocks or data-* attributes); images
+    and media also from the bucket, where artifact previews redirect."""
+    directives = {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, s3_source],
+        "media-src": [SELF, s3_source],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+    }
+    if report_uri:
+        directives |= {"report-uri": [report_uri], "report-to": ["csp"]}
+    return {"DIRECTIVES": directives}
+
+
+S3_BROWSER_SOURCE = s3_browser_source(S3_PUBLIC_ENDPOINT_URL or S3_ENDPOINT_URL)
+# Where browsers send reports of what the policy blocked (a path or a URL).
+# Lower-case names: django-csp 4 refuses settings named CSP_* (its 3.x format, csp.E001).
+_csp_report_uri = env_url("CSP_REPORT_URI")
+_csp = content_security_policy(s3_source=S3_BROWSER_SOURCE, report_uri=_csp_report_uri)
+# Report-only: browsers report what the policy would block, and block nothing.
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_REPORT_ONLY = None, _csp
+else:
+    CONTENT_SECURITY_POLICY = _csp
+# The report-to group of the policy (core/headers.py sends them in Reporting-Endpoints).
+REPORTING_ENDPOINTS = {"csp": _csp_report_uri} if _csp_report_uri else {}
+# Browser features no page uses, refused to every page (core/headers.py).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "serial",
+        "usb",
+    ]
+}
 
 LOGGING = {
     "version": 1,

@@ -41,7 +41,7 @@ def header(app_seconds: float, queries: QueryTimer) -> str:
 
 
 class ServerTimingMiddleware:
-    """Outermost, so `app` covers every other middleware too."""
+    """Outermost but for the header and 503 middlewares, so `app` covers the rest."""
 
     def __init__(self, get_response):
         if not settings.SERVER_TIMING:
