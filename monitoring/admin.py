@@ -5,6 +5,7 @@ from django.utils import timezone
 from core.admin_core import BoundedListAdmin, ReadOnlyRecordMixin
 from monitoring import notifications
 from monitoring.models import Incident
+from safety.queue import describe_wait
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -60,7 +61,7 @@ class IncidentAdmin(ReadOnlyRecordMixin, BoundedListAdmin):
     @admin.display(description="State")
     def state_column(self, obj):
         if obj.is_open:
-            return f"open for {timezone.now() - obj.opened_at}".split(".")[0]
+            return f"open for {describe_wait(timezone.now() - obj.opened_at)}"
         return f"resolved {timezone.localtime(obj.resolved_at):%Y-%m-%d %H:%M}"
 
     @admin.display(description="Notified")

@@ -149,6 +149,7 @@ def send_webhook(incident: Incident) -> None:
 
 
 def _webhook_headers() -> dict:
+    # A wrong shape is refused at startup (monitoring.checks); stay safe anyway.
     headers = settings.MONITOR_WEBHOOK_HEADERS
     return {str(k): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {}
 

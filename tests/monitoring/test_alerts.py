@@ -296,3 +296,32 @@ def test_two_failures_are_not_yet_a_failing_channel(two_channels, no_alerts):
     check()
 
     assert incidents() == []
+
+
+# ---------------------------------------------------------------------------
+# Settings checked at startup.
+
+
+@pytest.mark.parametrize(
+    "url, headers",
+    [("file:///etc/passwd", {}), ("https://hooks.example/x", ["not", "an", "object"])],
+)
+def test_a_wrong_alert_setting_is_a_startup_error(settings, url, headers):
+    from monitoring.checks import check_alert_settings
+
+    settings.MONITOR_WEBHOOK_URL = url
+    settings.MONITOR_WEBHOOK_HEADERS = headers
+
+    [error] = check_alert_settings()
+
+    assert error.id == "monitoring.E001"
+    assert "hooks.example" not in error.msg and "passwd" not in error.msg
+
+
+def test_right_alert_settings_pass_the_check(settings):
+    from monitoring.checks import check_alert_settings
+
+    settings.MONITOR_WEBHOOK_URL = "https://hooks.example/x"
+    settings.MONITOR_WEBHOOK_HEADERS = {"Authorization": "Bearer x"}
+
+    assert check_alert_settings() == []
