@@ -69,7 +69,14 @@ def test_a_failing_condition_leaves_its_incidents_open(breach):
 def test_the_loop_runs_until_stopped(breach):
     monitor = Monitor(interval=0.01)
     rounds = []
-    thread = threading.Thread(target=lambda: rounds.append(monitor.run()))
+
+    def run():
+        try:
+            rounds.append(monitor.run())
+        finally:
+            connection.close()  # the thread's own
+
+    thread = threading.Thread(target=run)
     thread.start()
     until(lambda: Incident.objects.exists(), timeout=30)
     monitor.stop()
@@ -134,13 +141,14 @@ def start(tmp_path, command: str, *args: str) -> subprocess.Popen:
         "MONITOR_WEBHOOK_URL": "",
         "PUBLISH_POLL_SECONDS": "0.1",
     }
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", command, *args],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
+    with log.open("w") as output:  # the child keeps its own copy
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", command, *args],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     process.log = log
     return process
 
