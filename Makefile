@@ -3,7 +3,8 @@
 # environment it exports.
 #
 #   make run    private Postgres + SeaweedFS (var/run/), migrate, seed demo
-#               data, one publish worker beside runserver on $(RUNSERVER_ADDR);
+#               data, one publish worker and the monitor beside runserver on
+#               $(RUNSERVER_ADDR);
 #               Ctrl-C stops everything
 #   make test   same stack on other ports (var/test/), plus Chromium; runs
 #               pytest $(PYTEST_ARGS), then stops the stack
@@ -24,14 +25,16 @@ RUNSERVER_ADDR ?= 127.0.0.1:8000
 
 .PHONY: run test lint bench venv smoke services-run services-test services-bench clean-var
 
-# The worker stops on Ctrl-C (SIGINT) like runserver; the trap also stops it
-# when runserver exits otherwise, and waits, so the services outlive it.
+# The worker and the monitor stop on Ctrl-C (SIGINT) like runserver; the trap
+# also stops them when runserver exits otherwise, and waits, so the services
+# outlive them.
 run:
 	scripts/stack.sh run -- sh -c '\
 	  .venv/bin/python manage.py migrate --noinput && \
 	  .venv/bin/python manage.py seed_demo || exit; \
 	  .venv/bin/python manage.py publish_worker & worker=$$!; \
-	  trap "kill $$worker 2>/dev/null; wait $$worker" EXIT INT TERM; \
+	  .venv/bin/python manage.py monitor & monitor=$$!; \
+	  trap "kill $$worker $$monitor 2>/dev/null; wait $$worker $$monitor" EXIT INT TERM; \
 	  .venv/bin/python manage.py runserver $(RUNSERVER_ADDR)'
 
 # Note: make reports any failure as exit status 2; scripts/stack.sh itself

@@ -36,6 +36,7 @@ ROLES: dict[str, list[str]] = {
     + [
         "safety.review_safetyreport",
         "safety.takeover_safetyreport",
+        "monitoring.view_incident",
     ],
     EDITORS: _VIEW_ALL
     + [

@@ -355,3 +355,39 @@ PUBLISH_RETRY_SECONDS = env_int("PUBLISH_RETRY_SECONDS", 30)
 PUBLISH_POLL_SECONDS = env_float("PUBLISH_POLL_SECONDS", 5.0)
 # How far ahead an editor may schedule a publish.
 PUBLISH_SCHEDULE_MAX_DAYS = env_int("PUBLISH_SCHEDULE_MAX_DAYS", 365)
+
+# Monitoring (manage.py monitor, /health/, /metrics): alerts, health, metrics.
+# The monitor looks at the queue, the publish queue and the channels this often.
+MONITOR_INTERVAL_SECONDS = env_float("MONITOR_INTERVAL_SECONDS", 30.0)
+# A publish due and not started for this long means no worker is running.
+MONITOR_PUBLISH_OVERDUE_MINUTES = env_int("MONITOR_PUBLISH_OVERDUE_MINUTES", 10)
+# A channel whose last N finished publishes all failed keeps failing.
+MONITOR_CHANNEL_FAILURES = env_int("MONITOR_CHANNEL_FAILURES", 3)
+# Where alerts go: a JSON POST (headers, say, an Authorization), and email.
+MONITOR_WEBHOOK_URL = env_str("MONITOR_WEBHOOK_URL", "")
+MONITOR_WEBHOOK_HEADERS = env_json("MONITOR_WEBHOOK_HEADERS", {})
+MONITOR_WEBHOOK_TIMEOUT = env_float("MONITOR_WEBHOOK_TIMEOUT", 5.0)
+MONITOR_EMAIL_RECIPIENTS = env_list("MONITOR_EMAIL_RECIPIENTS", [])
+# A failed notification is tried again after this, doubling, up to an hour.
+MONITOR_NOTIFY_RETRY_SECONDS = env_int("MONITOR_NOTIFY_RETRY_SECONDS", 60)
+MONITOR_NOTIFY_MAX_ATTEMPTS = env_int("MONITOR_NOTIFY_MAX_ATTEMPTS", 10)
+# Heartbeats of workers gone this long are deleted.
+WORKER_HEARTBEAT_PRUNE_SECONDS = env_int("WORKER_HEARTBEAT_PRUNE_SECONDS", 24 * 3600)
+# /health/ fails when the newest worker heartbeat is older than this.
+HEALTH_HEARTBEAT_MAX_AGE_SECONDS = env_int("HEALTH_HEARTBEAT_MAX_AGE_SECONDS", 120)
+# /metrics wants "Authorization: Bearer <token>"; unset, it is open with
+# DEBUG and refused without.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+# Load balancers probe /health/ over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+
+# Mail (alerts), through Django's SMTP backend.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "contentops@localhost")

@@ -16,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from contentops.roles import EDITORS, MODERATORS, STAFF_VIEWERS
+from monitoring.models import Incident
 from personas.models import Persona
 from publishing.models import PublishReceipt, PublishStatus
 from safety.models import ReviewAction, SafetyReport
@@ -161,6 +162,10 @@ MATRIX = {
     **model_pages("publishing_readyvideo", view=EDITING, change=EDITING, delete=NOBODY),
     "admin:publishing_readyvideo_approve": rule(EDITING),
     **model_pages("publishing_publishfailure", view=EDITING, change=EDITING, delete=NOBODY),
+    # Incidents are the monitor's record: leads (not in this matrix: see
+    # tests/monitoring/test_admin.py) and the superuser read them, nobody writes.
+    "admin:app_list[monitoring]": rule(ONLY_SUPERUSER, refused=NOT_FOUND),
+    **model_pages("monitoring_incident", view=ONLY_SUPERUSER, delete=NOBODY),
     # History events are written by triggers: the superuser reads them, nobody writes.
     **model_pages("pghistory_events", view=ONLY_SUPERUSER, delete=NOBODY),
 }
@@ -299,7 +304,12 @@ def world(s3_media, roles, settings, tmp_path) -> dict:
         "auth.user": UserFactory(username="someone"),
         "auth.group": Group.objects.get(name=STAFF_VIEWERS),
         "pghistory.events": _an_event(),
+        "monitoring.incident": _an_incident(),
     }
+
+
+def _an_incident():
+    return Incident.objects.create(kind=Incident.Kind.SLA_BREACH, summary="3 reports wait")
 
 
 def _an_event():
@@ -325,7 +335,7 @@ def people(roles) -> dict:
 # ---------------------------------------------------------------------------
 # Asking.
 
-TRACKED = (Persona, Video, Task, Artifact, SafetyReport, ReviewAction, PublishReceipt)
+TRACKED = (Persona, Video, Task, Artifact, SafetyReport, ReviewAction, PublishReceipt, Incident)
 
 
 def tables() -> dict:
