@@ -109,6 +109,19 @@ def test_review_next_hands_the_oldest_resumes_the_held_and_skips_on_request(mods
     ]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_review_next_never_hands_one_sample_to_two_reviewers(roles):
+    from tests.safety.test_services import run_threads
+
+    first = UserFactory(username="first", groups=[MODERATORS])
+    samples = [drawn_decision(first) for _ in range(3)]
+    reviewers = [UserFactory(username=f"rev{n}", groups=[MODERATORS]) for n in range(5)]
+    handed = run_threads([lambda r=r: qa.claim_next(reviewer=r) for r in reviewers])
+    got = [sample.pk for sample in handed if sample is not None]
+    assert sorted(got) == sorted(s.pk for s in samples), "each once, two reviewers get none"
+    assert QAAction.objects.filter(kind="claim").count() == 3
+
+
 def test_a_held_sample_is_refused_to_others_until_its_lease_lapses(mods, settings):
     settings.SAFETY_LEASE_SECONDS = 600
     sample = drawn_decision(mods[0])
