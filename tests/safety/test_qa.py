@@ -210,7 +210,7 @@ def test_a_lead_rejecting_an_approval_rejects_the_video_and_cancels_its_publishe
 
 
 def test_a_lead_rejecting_a_published_video_retracts_its_receipt(
-    mods, leads, settings, tmp_path, django_capture_on_commit_callbacks
+    mods, leads, settings, tmp_path, django_capture_on_commit_callbacks, client_for
 ):
     settings.PUBLISH_CHANNELS = local_channel_config(tmp_path)
     channels.sync_permissions()
@@ -229,6 +229,9 @@ def test_a_lead_rejecting_a_published_video_retracts_its_receipt(
     assert receipt.status == PublishStatus.RETRACTED
     assert "rejected in safety review" in receipt.error
     assert reload(video).status == VideoStatus.REJECTED
+    # The receipt's page tells anyone who may read it.
+    page = client_for(leads[0]).get(f"/admin/publishing/publishreceipt/{receipt.pk}/change/")
+    assert "Retracted" in page.text and "a lead&#x27;s QA verdict" in page.text
 
 
 def test_a_lead_approving_a_rejection_sends_the_video_back_to_review_never_to_ready(mods, leads):
