@@ -37,6 +37,7 @@ ROLES: dict[str, list[str]] = {
         "safety.review_safetyreport",
         "safety.takeover_safetyreport",
         "monitoring.view_incident",
+        "safety.resolve_qasample",
     ],
     EDITORS: _VIEW_ALL
     + [

@@ -315,6 +315,12 @@ SAFETY_LEASE_RENEW_SECONDS = env_int("SAFETY_LEASE_RENEW_SECONDS", 60)
 SAFETY_SLA_WARNING_MINUTES = env_int("SAFETY_SLA_WARNING_MINUTES", 60)
 SAFETY_SLA_BREACH_MINUTES = env_int("SAFETY_SLA_BREACH_MINUTES", 4 * 60)
 SAFETY_BULK_APPROVE_MAX_SCORE = env_float("SAFETY_BULK_APPROVE_MAX_SCORE", 0.3)
+# QA by blind second review: the share of final decisions drawn (exact per
+# moderator and category), of bulk approvals, and of reports the pipeline
+# cleared without a human (per category). Each between 0 and 1.
+SAFETY_QA_SAMPLE_RATE = env_float("SAFETY_QA_SAMPLE_RATE", 0.05)
+SAFETY_QA_BULK_SAMPLE_RATE = env_float("SAFETY_QA_BULK_SAMPLE_RATE", 0.2)
+SAFETY_QA_PIPELINE_SAMPLE_RATE = env_float("SAFETY_QA_PIPELINE_SAMPLE_RATE", 0.02)
 # Reason codes per decision: (code, label). Reports and the log keep the code.
 SAFETY_REASON_CODES = {
     "approve": [

@@ -16,8 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from publishing import locks
-from publishing.models import PublishReceipt
-from publishing.transitions import cancel_locked
+from publishing.channels import ChannelFailure
+from publishing.models import PublishReceipt, PublishStatus
+from publishing.receipts import retract_receipt
+from publishing.transitions import PublishRefused, cancel_locked
 from safety import clearance
 from safety.models import ArtifactChange, ClearanceLapse
 from videos.models import Task, TaskStatus, TaskType, Video, VideoStatus
@@ -32,7 +34,9 @@ def cancel_rejected_publishes(*, video_id, **signal) -> int:
     """Cancel a rejected video's scheduled and running publishes; their
     receipts fail at once with the reason. A worker running one finds its task
     cancelled; if its channel published meanwhile, it records that and
-    retracts at once. Runs in the rejecting decision's transaction."""
+    retracts at once. Runs in the rejecting decision's transaction; once that
+    commits, the video's published receipts are retracted (a channel call
+    must not hold the decision's locks, nor happen if it rolls back)."""
     with transaction.atomic():
         tasks = locks.lock_tasks(
             locks.publish_tasks()
@@ -43,9 +47,34 @@ def cancel_rejected_publishes(*, video_id, **signal) -> int:
             PublishReceipt.objects.filter(task__in=[t.pk for t in tasks]).values("pk")
         )
         cancel_locked(tasks, REJECTED)
+    transaction.on_commit(lambda: retract_rejected(video_id=video_id))
     if tasks:
         log.info("Video %s was rejected: %d publishes cancelled", video_id, len(tasks))
     return len(tasks)
+
+
+RETRACTED = "Retracted: the video was rejected in safety review (a lead's QA verdict)."
+RETRACT_BATCH = 100
+
+
+def retract_rejected(*, video_id=None) -> int:
+    """Retract the published receipts of rejected videos (one video's, or, as
+    a sweep step, any), each through publishing.receipts' retract, which
+    records it on the receipt. A channel that refuses leaves its receipt
+    published, logged; every sweep asks it again until it agrees."""
+    receipts = PublishReceipt.objects.filter(
+        status=PublishStatus.PUBLISHED, video__status=VideoStatus.REJECTED
+    )
+    if video_id is not None:
+        receipts = receipts.filter(video_id=video_id)
+    retracted = 0
+    for receipt in receipts.order_by("pk")[:RETRACT_BATCH]:
+        try:
+            retract_receipt(receipt, RETRACTED)
+            retracted += 1
+        except (ChannelFailure, PublishRefused) as refusal:
+            log.warning("Could not retract receipt %s of a rejected video: %s", receipt.pk, refusal)
+    return retracted
 
 
 LAPSABLE = (VideoStatus.READY, VideoStatus.APPROVED)

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import DatabaseError, DataError, close_old_connections, connection
 
 from publishing import delivery, lapses
+from safety import qa_sampling
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,8 @@ SWEEP_STEPS = [
     delivery.void_changed_approvals,  # approvals whose video changed
     delivery.reconcile_receipts,  # pending receipts whose task ended elsewhere
     lapses.lapse_changed_clearances,  # reviewed files the pipeline or an upload changed
+    lapses.retract_rejected,  # published receipts of rejected videos a channel kept
+    qa_sampling.sample_cleared_reports,  # QA's share of the reports the pipeline cleared
 ]
 
 

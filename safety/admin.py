@@ -6,7 +6,8 @@ from django.utils.html import format_html, format_html_join
 from core.admin_core import ContentAdmin, ReadOnlyRecordMixin
 from core.admin_links import admin_link, short_id
 from safety.issues import issues_summary
-from safety.models import ReviewQueueItem, SafetyReport
+from safety.models import QASample, ReviewQueueItem, SafetyReport
+from safety.qa_admin import QAQueueAdmin
 from safety.queue_admin import ReviewQueueAdmin
 from safety.review import issue_lines
 
@@ -94,3 +95,4 @@ class SafetyReportAdmin(ReadOnlyRecordMixin, ContentAdmin):
 
 
 admin.site.register(ReviewQueueItem, ReviewQueueAdmin)
+admin.site.register(QASample, QAQueueAdmin)

@@ -283,3 +283,171 @@ class ArtifactChange(models.Model):
 
     def __str__(self):
         return f"{self.operation} of {self.video_id}'s artifacts at {self.changed_at}"
+
+
+# Quality assurance by blind second review (issue 13, part 3).
+
+
+class QASource(models.TextChoices):
+    """Why a report is in QA: a moderator's final decision, one of a bulk
+    approval, or a report the pipeline cleared without asking for a human."""
+
+    DECISION = "decision"
+    BULK = "bulk", "Bulk approval"
+    PIPELINE = "pipeline", "Cleared by the pipeline"
+
+
+class QAStatus(models.TextChoices):
+    OPEN = "open", "Waiting for a second review"
+    AGREED = "agreed", "Second review agreed"
+    DISPUTED = "disputed", "Disagreement: waiting for a lead"
+    RESOLVED = "resolved", "Settled by a lead"
+
+
+class QAVerdict(models.TextChoices):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class QASample(models.Model):
+    """A report drawn for a blind second review. `first_verdict`, `moderator`
+    and `first_decision` are what the second reviewer must not see; the
+    verdicts after them are QAAction rows, append-only. `status` and the claim
+    are the queue's working state, written only by safety.qa."""
+
+    report = models.OneToOneField(SafetyReport, models.PROTECT, related_name="qa_sample")
+    source = models.TextField(choices=QASource)
+    first_decision = models.ForeignKey(
+        ReviewAction, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    first_verdict = models.TextField(choices=QAVerdict)
+    # Null when the pipeline cleared the report: nobody decided it.
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The stratum's category: the worst issue's ("" when the report lists none).
+    category = models.TextField(blank=True, default="")
+    status = models.TextField(choices=QAStatus, default=QAStatus.OPEN)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    claim_expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_default=models.functions.Now())
+
+    class Meta:
+        db_table = "safety_qa_samples"
+        ordering = ["created_at", "id"]
+        verbose_name = "QA sample"
+        default_permissions = ()
+        permissions = [("resolve_qasample", "Can settle QA disagreements (a lead's verdict)")]
+        indexes = [
+            models.Index(
+                fields=["status", "created_at", "id"],
+                name="qa_samples_queue_idx",
+                condition=models.Q(status__in=["open", "disputed"]),
+            ),
+            models.Index(fields=["moderator", "status"], name="qa_samples_moderator_idx"),
+        ]
+        constraints = [
+            check_in("source", QASource, name="qa_samples_source_valid"),
+            check_in("status", QAStatus, name="qa_samples_status_valid"),
+            check_in("first_verdict", QAVerdict, name="qa_samples_first_verdict_valid"),
+        ]
+
+    def __str__(self):
+        return f"QA of report {str(self.report_id)[:8]}"
+
+    def claim_is_live(self, now) -> bool:
+        return (
+            self.claimed_by_id is not None
+            and self.claim_expires_at is not None
+            and self.claim_expires_at > now
+        )
+
+    def held_by(self, user, now) -> bool:
+        return self.claim_is_live(now) and self.claimed_by_id == user.pk
+
+    def held_by_other(self, user, now) -> bool:
+        return self.claim_is_live(now) and self.claimed_by_id != user.pk
+
+
+class QAStage(models.TextChoices):
+    REVIEW = "review", "Second review"
+    LEAD = "lead", "Lead's verdict"
+
+
+class QAActionKind(models.TextChoices):
+    CLAIM = "claim"
+    RELEASE = "release"
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+class QAAction(models.Model):
+    """What someone did to a QA sample: claims, the second reviewer's verdict
+    and the lead's. Append-only in the database, one verdict per stage."""
+
+    Kind = QAActionKind
+    VERDICTS = (QAActionKind.APPROVE, QAActionKind.REJECT)
+
+    sample = models.ForeignKey(QASample, models.PROTECT, related_name="actions")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    stage = models.TextField(choices=QAStage)
+    kind = models.TextField(choices=QAActionKind)
+    reason_code = models.TextField(blank=True, default="")
+    note = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, db_default=models.functions.Now())
+
+    class Meta:
+        db_table = "safety_qa_actions"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["sample", "created_at"], name="qa_actions_sample_idx")]
+        constraints = [
+            check_in("stage", QAStage, name="qa_actions_stage_valid"),
+            check_in("kind", QAActionKind, name="qa_actions_kind_valid"),
+            models.UniqueConstraint(
+                fields=["sample", "stage"],
+                condition=models.Q(kind__in=["approve", "reject"]),
+                name="qa_actions_one_verdict_per_stage",
+                violation_error_message="This QA sample already has a verdict at this stage.",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.stage}) by {self.actor_id} on {self.sample_id}"
+
+    @property
+    def verdict(self) -> str | None:
+        return {"approve": QAVerdict.APPROVED, "reject": QAVerdict.REJECTED}.get(self.kind)
+
+
+class QAStratum(models.Model):
+    """How many items of one stratum (source, moderator, category) sampling
+    has seen: the k-th is drawn when floor(k·rate) passes a whole number, so
+    each stratum's share is exact, not a coin's."""
+
+    key = models.TextField(primary_key=True)
+    seen = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "safety_qa_strata"
+
+    def __str__(self):
+        return f"{self.key}: {self.seen}"
+
+
+class QAClearedReport(models.Model):
+    """The outbox of reports the pipeline cleared without a human, filled by a
+    trigger on `safety_reports` (its inserts are plain SQL); the publish
+    worker's sweep samples them and deletes the rows it read."""
+
+    report_id = models.UUIDField()
+
+    class Meta:
+        db_table = "safety_qa_cleared_reports"
+
+    def __str__(self):
+        return f"Cleared report {self.report_id}"

@@ -12,9 +12,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from safety import clearance, signals
+from safety import clearance, qa_sampling, signals
 from safety.models import ActionKind, ReviewAction, ReviewStatus, SafetyReport
 from safety.queue import QUEUE_ORDER, pending_reports, unclaimed
 from videos.models import Video, VideoStatus
@@ -229,6 +230,7 @@ def decide(
     video_version_seen: int | None = None,
     files_fingerprint: str | None = None,
     take_over_held: bool = True,
+    bulk: bool = False,
 ) -> ReviewAction:
     """Approve, reject or escalate a report; the first final decision wins.
 
@@ -242,6 +244,9 @@ def decide(
     when the video's files changed since; an approval whose files S3 did not
     confirm is refused; a rejection or escalation is recorded whatever S3
     answers, noting the files it could not confirm.
+
+    A final decision may be drawn for QA (safety.qa_sampling), `bulk` ones at
+    the bulk rate.
     """
     _require(moderator, REVIEW_PERMISSION)
     _validate(kind, reason_code, note)
@@ -268,6 +273,7 @@ def decide(
             report.claimed_by = None
             report.claim_expires_at = None
             report.save(update_fields=["review_status", "claimed_by", "claim_expires_at"])
+            qa_sampling.sample_decision(action=action, bulk=bulk)
             if report.video_id:
                 settle_video(report.video_id)
     except IntegrityError:
@@ -363,14 +369,17 @@ def settle_video(video_id) -> None:
 
 
 SETTLEABLE = (VideoStatus.DRAFT, VideoStatus.PRODUCING, VideoStatus.IN_REVIEW)
-REJECTABLE = (*SETTLEABLE, VideoStatus.READY, VideoStatus.APPROVED)
+# Published too: a rejection (a lead's QA verdict, or a later report) takes the
+# video down; publishing retracts its receipts on video_rejected.
+REJECTABLE = (*SETTLEABLE, VideoStatus.READY, VideoStatus.APPROVED, VideoStatus.PUBLISHED)
 
 
 def _verdict_for(video: Video) -> str | None:
+    # A report the pipeline cleared counts once a lead's QA verdict gave it a status.
     statuses = set(
-        SafetyReport.objects.filter(
-            task__video_id=video.pk, requires_human_review=True
-        ).values_list("review_status", flat=True)
+        SafetyReport.objects.filter(task__video_id=video.pk)
+        .filter(Q(requires_human_review=True) | Q(review_status__isnull=False))
+        .values_list("review_status", flat=True)
     )
     if ReviewStatus.REJECTED in statuses:
         return VideoStatus.REJECTED if video.status in REJECTABLE else None
@@ -421,6 +430,7 @@ def bulk_approve(*, report_ids, moderator, reason_code: str, note: str = "") -> 
                     note=note,
                     # Bulk never takes a report from the moderator reviewing it.
                     take_over_held=False,
+                    bulk=True,
                 )
                 result.decided.append(report_id)
             except ReviewRefused as refusal:

@@ -19,7 +19,7 @@ from contentops.roles import EDITORS, MODERATORS, STAFF_VIEWERS
 from monitoring.models import Incident
 from personas.models import Persona
 from publishing.models import PublishReceipt, PublishStatus
-from safety.models import ReviewAction, SafetyReport
+from safety.models import QAAction, QASample, ReviewAction, SafetyReport
 from tests import reliability
 from tests.admin.pages import receipt_data, report_data, task_data
 from tests.factories import (
@@ -155,6 +155,17 @@ MATRIX = {
     "admin:safety_reviewqueueitem_release": button(REVIEWING),
     "admin:safety_reviewqueueitem_decide": button(REVIEWING),
     "admin:safety_reviewqueueitem_takeover": button({MODERATOR, SUPERUSER}),
+    # QA: moderators second-review; a lead's verdict and the agreement table
+    # need the leads' resolve permission (held here by the superuser only).
+    **model_pages("safety_qasample", view=REVIEWING, change=REVIEWING, delete=NOBODY),
+    "admin:safety_qasample_review": rule(REVIEWING),
+    "admin:safety_qasample_agreement": get_only(ONLY_SUPERUSER),
+    "admin:safety_qasample_next": button(REVIEWING),
+    "admin:safety_qasample_claim": button(REVIEWING),
+    "admin:safety_qasample_renew": button(REVIEWING),
+    "admin:safety_qasample_release": button(REVIEWING),
+    "admin:safety_qasample_decide": button(REVIEWING),
+    "admin:safety_qasample_resolve": button(ONLY_SUPERUSER),
     # Receipts are the worker's record: no add, no change (PIPELINE_RECORD).
     # Retry, cancel and retract are the editors' operations on them.
     **model_pages("publishing_publishreceipt", view=READERS, delete=NOBODY, acts=EDITING),
@@ -256,6 +267,7 @@ def concrete_url(route: str, world: dict) -> str:
     values = {
         "<path:object_id>": lambda: str(world[model._meta.label_lower].pk),
         "<uuid:report_id>": lambda: str(world["report"].pk),
+        "<int:sample_id>": lambda: str(world["safety.qasample"].pk),
         "<uuid:video_id>": lambda: str(video.pk),
         "<id>": lambda: str(world["auth.user"].pk),
         "<path:content_type_id>": lambda: str(ContentType.objects.get_for_model(Video).pk),
@@ -298,6 +310,7 @@ def world(s3_media, roles, settings, tmp_path) -> dict:
         "videos.artifact": artifact,
         "safety.safetyreport": report,
         "safety.reviewqueueitem": report,
+        "safety.qasample": _a_qa_sample(),
         "publishing.publishreceipt": receipt,
         "publishing.readyvideo": video,
         "publishing.publishfailure": receipt,
@@ -310,6 +323,19 @@ def world(s3_media, roles, settings, tmp_path) -> dict:
 
 def _an_incident():
     return Incident.objects.create(kind=Incident.Kind.SLA_BREACH, summary="3 reports wait")
+
+
+def _a_qa_sample():
+    """A decision drawn for QA, by someone none of the people below is."""
+    from safety.models import QASource, QAVerdict
+
+    decided = SafetyReportFactory(requires_human_review=True, review_status="approved")
+    return QASample.objects.create(
+        report=decided,
+        source=QASource.DECISION,
+        first_verdict=QAVerdict.APPROVED,
+        moderator=UserFactory(username="first-moderator"),
+    )
 
 
 def _an_event():
@@ -335,7 +361,18 @@ def people(roles) -> dict:
 # ---------------------------------------------------------------------------
 # Asking.
 
-TRACKED = (Persona, Video, Task, Artifact, SafetyReport, ReviewAction, PublishReceipt, Incident)
+TRACKED = (
+    Persona,
+    Video,
+    Task,
+    Artifact,
+    SafetyReport,
+    ReviewAction,
+    PublishReceipt,
+    QASample,
+    QAAction,
+    Incident,
+)
 
 
 def tables() -> dict:
