@@ -24,7 +24,8 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_ipv46_address
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.shortcuts import render
@@ -70,11 +71,22 @@ def client_address(request) -> str | None:
     X-Forwarded-For, counted from the right: entries further left come from
     the client and can say anything."""
     proxies = settings.LOCKOUT_PROXY_COUNT
+    direct = request.META.get("REMOTE_ADDR")
     if proxies <= 0:
-        return request.META.get("REMOTE_ADDR")
+        return direct
     hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     hops = [hop for hop in hops if hop]
-    return hops[-proxies] if len(hops) >= proxies else request.META.get("REMOTE_ADDR")
+    # A header that is not what the proxies write counts as the proxy's address
+    # (an inet column would refuse it), not as no address at all.
+    return hops[-proxies] if len(hops) >= proxies and _is_address(hops[-proxies]) else direct
+
+
+def _is_address(text: str) -> bool:
+    try:
+        validate_ipv46_address(text)
+    except ValidationError:
+        return False
+    return True
 
 
 class LockoutHandler(AxesDatabaseHandler):

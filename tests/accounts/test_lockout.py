@@ -158,6 +158,20 @@ def test_behind_a_proxy_the_address_is_the_one_the_proxy_saw(settings):
     assert client_address(forwarded) == "10.0.0.2"
 
 
+@pytest.mark.parametrize("header", ["", "not-an-address", "1.2.3.4, <script>", "::1\x00"])
+def test_a_forwarded_header_that_is_not_an_address_counts_as_the_proxys(settings, header):
+    settings.LOCKOUT_PROXY_COUNT = 1
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=header)
+
+    assert client_address(request) == "10.0.0.2"
+    form = {"username": "nobody", "password": "x"}
+    response = Client().post(
+        "/admin/login/", form, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=header
+    )
+    assert response.status_code == 200
+    assert AccessAttempt.objects.get().ip_address == "10.0.0.2"
+
+
 def test_behind_a_proxy_one_locked_address_does_not_lock_the_others(settings, alice):
     settings.LOCKOUT_PROXY_COUNT = 1
     proxy = {"REMOTE_ADDR": "10.0.0.2"}
