@@ -4,9 +4,13 @@ force, Unlock (recorded), and nobody else allowed near them."""
 import pytest
 from axes.models import AccessAttempt
 from django.test import Client
+from hypothesis import given
+from hypothesis import strategies as st
 
 from accounts.lockout_models import Unlock, UnlockRule
 from tests.factories import PASSWORD, UserFactory
+from tests.fuzz.cases import case, fuzz, send
+from tests.fuzz.strategies import hostile_text
 from tests.helpers import html, logged_in, select, select_one, sign_in, text
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +170,41 @@ def test_attempts_list_query_count_does_not_grow_with_rows(
         fail(f"user{n}", 1, f"192.0.2.{n}")
     with django_assert_num_queries(5):
         assert client.get(ATTEMPTS).status_code == 200
+
+
+@fuzz(max_examples=60)
+@given(
+    form=st.fixed_dictionaries(
+        {},
+        optional={
+            "rule": st.one_of(st.sampled_from(UnlockRule.values), hostile_text(30)),
+            "username": hostile_text(300),
+            "ip_address": st.one_of(hostile_text(60), st.sampled_from([HOME, "::1", "999.1.1.1"])),
+        },
+    )
+)
+def test_the_lockouts_page_posted_with_anything_unlocks_or_refuses_without_a_500(admin_user, form):
+    client = logged_in(admin_user, raise_request_exception=True)
+    with case("endpoints: lockouts"):
+        response = send(client, "endpoints: lockouts", "post", LOCKOUTS, data=form, follow=True)
+        assert response.status_code == 200
+
+
+@fuzz(max_examples=40)
+@given(
+    username=hostile_text(200),
+    header=st.one_of(hostile_text(80), st.sampled_from([f"{HOME}, x", "::1", "1.2.3.4,,"])),
+)
+def test_the_sign_in_form_posted_with_anything_answers_without_a_500(settings, username, header):
+    settings.LOCKOUT_PROXY_COUNT = 1
+    client = Client(raise_request_exception=True)
+    with case("endpoints: sign-in"):
+        response = send(
+            client,
+            "endpoints: sign-in",
+            "post",
+            "/admin/login/",
+            data={"username": username, "password": "x"},
+            HTTP_X_FORWARDED_FOR=header,
+        )
+        assert response.status_code in (200, 429)
