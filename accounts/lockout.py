@@ -99,6 +99,15 @@ class LockoutHandler(AxesDatabaseHandler):
         left = min(rule.limit - count for rule, count in zip(active_rules(), counts, strict=True))
         return settings.AXES_FAILURE_LIMIT - left
 
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        # A failure reported by a signal alone (a wrong second-factor code) never
+        # went through the backend's check: if its request is locked out already,
+        # it must not count either, or one address could push a name past
+        # LOCKOUT_USER_FAILURE_LIMIT.
+        if request is not None and not request.axes_locked_out:
+            request.axes_locked_out = self.is_locked(request, credentials)
+        super().user_login_failed(sender, credentials, request, **kwargs)
+
     def failure_counts(self, request, credentials=None) -> list[int]:
         """Per active rule, the failures it counts for this request."""
         return [

@@ -145,6 +145,15 @@ def test_a_wrong_second_factor_reported_by_signal_counts_as_a_failure(alice):
     assert sign_in(Client(), "alice", PASSWORD, address=OFFICE).status_code == 302
 
 
+def test_wrong_second_factor_codes_after_the_lockout_are_not_counted(alice):
+    for _ in range(7):
+        request = RequestFactory().post("/admin/login/", REMOTE_ADDR=HOME)
+        user_login_failed.send(sender=__name__, credentials={"username": "alice"}, request=request)
+
+    assert AccessAttempt.objects.get().failures_since_start == 3
+    assert request.axes_locked_out
+
+
 def test_behind_a_proxy_the_address_is_the_one_the_proxy_saw(settings):
     settings.LOCKOUT_PROXY_COUNT = 1
     forwarded = RequestFactory().get(
