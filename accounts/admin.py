@@ -17,6 +17,8 @@ class UserAdmin(AdminPagesMixin, auth_admin.UserAdmin):
     """Django's user admin, plus the account pages (second factor, sessions) in `admin_pages`."""
 
     admin_pages = (AdminPage("<path:object_id>/sessions/", sessions_page, "sessions"),)
+    # Links the user's pages ("Sign out everywhere") above the form.
+    change_form_template = "admin/accounts/user_change_form.html"
 
 
 admin.site.unregister(User)

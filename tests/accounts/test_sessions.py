@@ -193,6 +193,13 @@ def test_the_password_change_page_links_to_sign_out_everywhere(alice):
     assert dict(link.attributes)["href"] == sessions_url(alice)
 
 
+def test_the_user_change_page_links_a_superuser_to_sign_out_everywhere(admin_user, alice):
+    page = html(signed_in(admin_user).get(reverse("admin:auth_user_change", args=[alice.pk])))
+
+    link = select_one(page, "a#sign-out-everywhere")
+    assert dict(link.attributes)["href"] == sessions_url(alice)
+
+
 def test_sessions_of_other_users_are_decoded_not_matched_by_text(alice):
     # A user whose key starts with alice's (1 and 12) keeps their session.
     others = [UserFactory(username=f"u{n}", groups=[STAFF_VIEWERS]) for n in range(12)]
