@@ -7,7 +7,7 @@ from accounts import lockout
 from accounts.lockout_models import UnlockRule
 from accounts.lockout_views import lockouts_page
 from accounts.sessions_views import sessions_page
-from core.admin_core import ReadOnlyRecordMixin
+from core.admin_core import BoundedListAdmin, ReadOnlyRecordMixin
 from core.admin_pages import AdminPage, AdminPagesMixin
 
 User = get_user_model()
@@ -29,7 +29,7 @@ admin.site.password_change_template = "admin/accounts/password_change_form.html"
 
 
 @admin.register(AccessAttempt)
-class AccessAttemptAdmin(AdminPagesMixin, ReadOnlyRecordMixin, admin.ModelAdmin):
+class AccessAttemptAdmin(AdminPagesMixin, ReadOnlyRecordMixin, BoundedListAdmin):
     """Failed sign-ins as django-axes recorded them (one row per user name,
     address and browser), for administrators; unlocking is an operation."""
 
