@@ -2,9 +2,9 @@
 
 Axes records each failed sign-in (the admin's form, or a wrong second-factor
 code reported through `user_login_failed`) as an AccessAttempt row per user
-name, address and browser. Three rules count those of the last
-LOCKOUT_COOLOFF_MINUTES (RULES, in the order of `lockout_parameters`), each
-against its own limit:
+name, address and browser, forgotten LOCKOUT_COOLOFF_MINUTES after its latest
+failure. Three rules count them (RULES, in the order of `lockout_parameters`),
+each against its own limit:
 
 - one user name from one address: stops guessing one person's password;
 - one address, whatever the names: stops guessing names or spraying passwords;

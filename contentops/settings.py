@@ -226,7 +226,8 @@ CACHES = {
 LOGIN_URL = "admin:login"
 
 # Lockout after failed sign-ins (django-axes; accounts/lockout.py holds the rules).
-# Three counts, each over the failures of the last LOCKOUT_COOLOFF_MINUTES:
+# Failures are forgotten LOCKOUT_COOLOFF_MINUTES after the latest one (of the same
+# name, address and browser), which is also when a lockout ends. Three counts:
 # one user name from one address (LOCKOUT_FAILURE_LIMIT), one address whatever
 # the names (LOCKOUT_ADDRESS_FAILURE_LIMIT), one user name from every address
 # (LOCKOUT_USER_FAILURE_LIMIT, 0 turns it off). A locked request is not counted,
