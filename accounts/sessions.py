@@ -29,6 +29,9 @@ LAST_SEEN = "accounts.last_seen"
 # Recording every request would write the session on every page; once a
 # minute is enough for a limit counted in minutes.
 TOUCH_EVERY = timedelta(minutes=1)
+# Requests a page's script sends by itself (the review page renews its claim
+# every minute): not a person's activity, so they never keep a session alive.
+BACKGROUND_URL_NAMES = frozenset({"admin:safety_reviewqueueitem_renew"})
 
 
 def _stamp(moment: datetime) -> float:
@@ -86,7 +89,8 @@ def touch(session, *, now: datetime) -> None:
 
 
 class SessionLimitsMiddleware:
-    """Signs out a session past its idle or absolute limit, with a message."""
+    """Signs out a session past its idle or absolute limit, with a message;
+    records a person's requests as activity."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -94,13 +98,17 @@ class SessionLimitsMiddleware:
     def __call__(self, request):
         # A request without a session cookie reads nothing here.
         if SESSION_KEY in request.session:
-            now = timezone.now()
-            if problem := session_limit_problem(request.session, now=now):
+            if problem := session_limit_problem(request.session, now=timezone.now()):
                 logout(request)
                 messages.warning(request, problem)
-            else:
-                touch(request.session, now=now)
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # Here the URL is resolved, so background requests can be told apart.
+        match = request.resolver_match
+        background = match is not None and match.view_name in BACKGROUND_URL_NAMES
+        if SESSION_KEY in request.session and not background:
+            touch(request.session, now=timezone.now())
 
 
 # Sign out everywhere

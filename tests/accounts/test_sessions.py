@@ -4,6 +4,7 @@ everywhere" for oneself or, by an administrator, for anyone."""
 import os
 import subprocess
 import sys
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -85,6 +86,21 @@ def test_activity_keeps_a_session_and_is_recorded_at_most_once_a_minute(settings
 
     shift(client, last_seen=timedelta(minutes=25))
     assert is_signed_in(client)  # 50 minutes since signing in, never 30 idle
+
+
+def test_a_review_page_renewing_its_claim_does_not_keep_the_session_alive(settings, moderator):
+    settings.SESSION_IDLE_MINUTES = 30
+    client = signed_in(moderator)
+    shift(client, last_seen=timedelta(minutes=20))
+    seen = client.session[LAST_SEEN]
+
+    renew = reverse("admin:safety_reviewqueueitem_renew", args=[uuid.uuid4()])
+    assert client.post(renew).status_code == 409  # no such claim; it asked all the same
+    assert client.session[LAST_SEEN] == seen
+
+    shift(client, last_seen=timedelta(minutes=11))
+    assert client.post(renew).status_code == 302  # to the sign-in page
+    assert not is_signed_in(client)
 
 
 def test_a_session_ends_at_its_absolute_lifetime_however_active(settings, alice):
