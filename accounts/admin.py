@@ -55,11 +55,12 @@ class AccessAttemptAdmin(AdminPagesMixin, ReadOnlyRecordMixin, BoundedListAdmin)
 
     @admin.action(permissions=["unlock"], description="Unlock these user names at these addresses")
     def unlock_selected(self, request, queryset):
-        for attempt in queryset:
+        # Rows differ by browser too: unlock each name at each address once.
+        for username, address in set(queryset.values_list("username", "ip_address")):
             lockout.unlock(
                 by=request.user,
                 rule=UnlockRule.NAME_AT_ADDRESS,
-                username=attempt.username,
-                ip_address=attempt.ip_address,
+                username=username,
+                ip_address=address,
             )
         self.message_user(request, "Unlocked; the unlocks are recorded.", messages.SUCCESS)

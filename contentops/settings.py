@@ -246,6 +246,8 @@ if not 0 < LOCKOUT_FAILURE_LIMIT <= LOCKOUT_ADDRESS_FAILURE_LIMIT:
     raise ImproperlyConfigured(
         "LOCKOUT_FAILURE_LIMIT must be at least 1 and at most LOCKOUT_ADDRESS_FAILURE_LIMIT."
     )
+if LOCKOUT_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured("LOCKOUT_COOLOFF_MINUTES must be at least 1.")
 if LOCKOUT_USER_FAILURE_LIMIT and LOCKOUT_USER_FAILURE_LIMIT <= LOCKOUT_FAILURE_LIMIT:
     raise ImproperlyConfigured(
         "LOCKOUT_USER_FAILURE_LIMIT must be above LOCKOUT_FAILURE_LIMIT (or 0, off): "
