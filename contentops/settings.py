@@ -5,6 +5,7 @@ configuration table lists them. Production (DEBUG off) refuses to start
 without a real SECRET_KEY.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
+    "axes",
     "core.apps.CoreConfig",
     "contentops.apps.ContentopsConfig",
     "accounts",
@@ -83,7 +85,17 @@ MIDDLEWARE = [
     # After auth: history rows written during a request carry the admin user.
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After auth and messages: ends sessions past their idle or absolute limit, saying so.
+    "accounts.sessions.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 # A Server-Timing header (app time, SQL queries and their time) on every response.
@@ -220,6 +232,53 @@ CACHES = {
 }
 
 LOGIN_URL = "admin:login"
+
+# Lockout after failed sign-ins (django-axes; accounts/lockout.py holds the rules).
+# Failures are forgotten LOCKOUT_COOLOFF_MINUTES after the latest one (of the same
+# name, address and browser), which is also when a lockout ends. Three counts:
+# one user name from one address (LOCKOUT_FAILURE_LIMIT), one address whatever
+# the names (LOCKOUT_ADDRESS_FAILURE_LIMIT), one user name from every address
+# (LOCKOUT_USER_FAILURE_LIMIT, 0 turns it off). A locked request is not counted,
+# so one address adds at most LOCKOUT_FAILURE_LIMIT failures to any name: with
+# the per-name limit above it, guessing names from one address locks that
+# address, never a teammate signing in from elsewhere.
+LOCKOUT_FAILURE_LIMIT = env_int("LOCKOUT_FAILURE_LIMIT", 5)
+LOCKOUT_ADDRESS_FAILURE_LIMIT = env_int("LOCKOUT_ADDRESS_FAILURE_LIMIT", 20)
+LOCKOUT_USER_FAILURE_LIMIT = env_int("LOCKOUT_USER_FAILURE_LIMIT", 50)
+LOCKOUT_COOLOFF_MINUTES = env_int("LOCKOUT_COOLOFF_MINUTES", 15)
+# Proxies in front of the app that append to X-Forwarded-For (a load balancer: 1).
+# 0 takes the connection's address; behind a proxy that would be the proxy's,
+# and one lockout would lock everybody out.
+LOCKOUT_PROXY_COUNT = env_int("LOCKOUT_PROXY_COUNT", 0)
+if not 0 < LOCKOUT_FAILURE_LIMIT <= LOCKOUT_ADDRESS_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        "LOCKOUT_FAILURE_LIMIT must be at least 1 and at most LOCKOUT_ADDRESS_FAILURE_LIMIT."
+    )
+if LOCKOUT_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured("LOCKOUT_COOLOFF_MINUTES must be at least 1.")
+if LOCKOUT_USER_FAILURE_LIMIT and LOCKOUT_USER_FAILURE_LIMIT <= LOCKOUT_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        "LOCKOUT_USER_FAILURE_LIMIT must be above LOCKOUT_FAILURE_LIMIT (or 0, off): "
+        "else one address could lock a user name out everywhere."
+    )
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = "accounts.lockout.lockout_parameters"
+# Axes compares one number with one limit; LockoutHandler reports the nearest rule's.
+AXES_FAILURE_LIMIT = LOCKOUT_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOCKOUT_COOLOFF_MINUTES)
+# Failures while locked out neither count nor extend the lockout (see above).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Our admin of attempts (accounts/admin.py) replaces axes's.
+AXES_ENABLE_ADMIN = False
+
+# Sessions end after SESSION_IDLE_MINUTES without a request, and
+# SESSION_LIFETIME_MINUTES after signing in whatever happens, checked on the
+# server (accounts/sessions.py); the cookie expires with the lifetime too.
+SESSION_LIFETIME_MINUTES = env_int("SESSION_LIFETIME_MINUTES", 14 * 24 * 60 if DEBUG else 8 * 60)
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 3 * 24 * 60 if DEBUG else 30)
+SESSION_COOKIE_AGE = SESSION_LIFETIME_MINUTES * 60
 
 # Production hardening; `manage.py check --deploy` is clean with DEBUG off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -131,6 +131,13 @@ MATRIX = {
     **model_pages("auth_group", view=ONLY_SUPERUSER, change=ONLY_SUPERUSER, add=ONLY_SUPERUSER),
     **model_pages("auth_user", view=ONLY_SUPERUSER, change=ONLY_SUPERUSER, add=ONLY_SUPERUSER),
     "admin:auth_user_password_change": rule(ONLY_SUPERUSER),
+    # Sign out everywhere: one's own (the world's user is nobody here), or anyone's
+    # with accounts.end_sessions, held by no role.
+    "admin:auth_user_sessions": rule(ONLY_SUPERUSER),
+    # Failed sign-ins and lockouts: accounts.unlock_signin, held by no role.
+    "admin:app_list[axes]": rule(ONLY_SUPERUSER, refused=NOT_FOUND),
+    **model_pages("axes_accessattempt", view=ONLY_SUPERUSER, delete=NOBODY, acts=ONLY_SUPERUSER),
+    "admin:axes_accessattempt_lockouts": rule(ONLY_SUPERUSER),
     **model_pages("personas_persona", view=READERS, change=ONLY_SUPERUSER, add=ONLY_SUPERUSER),
     **model_pages("videos_video", view=READERS, change=EDITING, add=ONLY_SUPERUSER),
     "admin:videos_video_timeline": rule(READERS),
@@ -318,7 +325,16 @@ def world(s3_media, roles, settings, tmp_path) -> dict:
         "auth.group": Group.objects.get(name=STAFF_VIEWERS),
         "pghistory.events": _an_event(),
         "monitoring.incident": _an_incident(),
+        "axes.accessattempt": _an_attempt(),
     }
+
+
+def _an_attempt():
+    from axes.models import AccessAttempt
+
+    return AccessAttempt.objects.create(
+        username="someone", ip_address="203.0.113.9", user_agent="test", failures_since_start=1
+    )
 
 
 def _an_incident():

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 from django.utils import timezone
 
 from personas.models import Persona
@@ -225,7 +226,9 @@ def test_demo_users_log_in_with_their_roles_and_are_printed(seed, client):
         assert list(user.groups.values_list("name", flat=True)) == (
             [spec.group] if spec.group else []
         )
-        assert client.login(username=spec.username, password=DEFAULT_PASSWORD)
+        assert client.login(
+            request=HttpRequest(), username=spec.username, password=DEFAULT_PASSWORD
+        )
         assert f"{spec.username} " in output
     assert DEFAULT_PASSWORD in output
 
@@ -242,7 +245,9 @@ def test_a_second_run_restores_demo_users_and_takes_the_password_from_the_enviro
 
     output = seed()
 
-    assert client.login(username="moderator", password="another-demo-password")
+    assert client.login(
+        request=HttpRequest(), username="moderator", password="another-demo-password"
+    )
     assert moderator.groups.filter(name="Moderators").exists()
     assert "another-demo-password" in output
 
