@@ -36,6 +36,7 @@ ROLES: dict[str, list[str]] = {
     + [
         "safety.review_safetyreport",
         "safety.takeover_safetyreport",
+        "insights.view_dashboard",
     ],
     EDITORS: _VIEW_ALL
     + [
