@@ -112,8 +112,25 @@ class TaskDurations(Counter):
         return self.describe()
 
 
+class VideoStatusSince(models.Model):
+    """Each video's status and since when it has held it (the videos table keeps
+    no such time): written by a row trigger on videos when the status changes,
+    so an observation; a rebuild adds videos loaded with triggers off, as in
+    their status since they were created."""
+
+    video_id = models.UUIDField(primary_key=True)
+    status = models.TextField(null=True)
+    since = models.DateTimeField()
+
+    class Meta:
+        db_table = "insights_video_status_since"
+
+    def __str__(self):
+        return f"{self.video_id}: {self.status} since {self.since}"
+
+
 class VideoAges(Counter):
-    """Videos per status and the day they were created."""
+    """Videos per status and the day (UTC) they entered it."""
 
     status = models.TextField(null=True)
     day = models.DateField(null=True)

@@ -17,9 +17,10 @@ SLOTS), so concurrent transactions counting the same key (every decision of a
 day, every task turning `succeeded`) mostly hold different rows; a row lock is
 held to commit, and one shared row would make them commit one at a time.
 
-Two tables are observations rather than rollups, kept by a rebuild: task
+Three tables are observations rather than rollups, kept by a rebuild: task
 durations (a task holds no finish time: insights_task_finished measures it when
-the status turns final) and the hourly queue samples (insights.sampling).
+the status turns final), since when each video holds its status (the source of
+the video ages rollup) and the hourly queue samples (insights.sampling).
 """
 
 from dataclasses import dataclass
@@ -96,7 +97,11 @@ ROLLUPS = (
         _DECISION,
     ),
     Rollup(models.TaskCounts, "tasks", {"type": "r.type", "status": "r.status"}),
-    Rollup(models.VideoAges, "videos", {"status": "r.status", "day": _day("r.created_at")}),
+    Rollup(
+        models.VideoAges,
+        "insights_video_status_since",
+        {"status": "r.status", "day": _day("r.since")},
+    ),
     Rollup(
         models.Receipts,
         "publish_receipts",
@@ -166,6 +171,41 @@ CREATE TRIGGER insights_task_finished AFTER UPDATE ON tasks
 """
 
 
+VIDEO_STATUS_TRIGGER = """
+CREATE OR REPLACE FUNCTION insights_video_status() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    DELETE FROM insights_video_status_since WHERE video_id = OLD.video_id;
+  ELSE
+    INSERT INTO insights_video_status_since (video_id, status, since)
+    VALUES (NEW.video_id, NEW.status,
+            CASE WHEN TG_OP = 'INSERT' THEN coalesce(NEW.created_at, now()) ELSE now() END)
+    ON CONFLICT (video_id) DO UPDATE SET status = EXCLUDED.status, since = EXCLUDED.since;
+  END IF;
+  RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS insights_video_status_added ON videos;
+CREATE TRIGGER insights_video_status_added AFTER INSERT OR DELETE ON videos
+  FOR EACH ROW EXECUTE FUNCTION insights_video_status();
+DROP TRIGGER IF EXISTS insights_video_status_changed ON videos;
+CREATE TRIGGER insights_video_status_changed AFTER UPDATE OF status ON videos
+  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)
+  EXECUTE FUNCTION insights_video_status();
+"""
+
+# Videos loaded with triggers off (seed_scale) get a row, in their status since
+# they were created; a status changed meanwhile counts from the creation too
+# (when it changed is not recorded anywhere).
+SYNC_VIDEO_STATUS = """
+DELETE FROM insights_video_status_since s
+ WHERE NOT EXISTS (SELECT 1 FROM videos v WHERE v.video_id = s.video_id);
+INSERT INTO insights_video_status_since AS s (video_id, status, since)
+SELECT v.video_id, v.status, coalesce(v.created_at, now()) FROM videos v
+ON CONFLICT (video_id) DO UPDATE SET status = EXCLUDED.status, since = EXCLUDED.since
+ WHERE s.status IS DISTINCT FROM EXCLUDED.status;
+"""
+
+
 def trigger_sql(rollup: Rollup, operation: str) -> str:
     """The function and trigger that keep `rollup` for one `operation` on its source."""
     parts = []
@@ -195,7 +235,7 @@ def sla_sql(minutes: int) -> str:
     # A function, not a table row: the triggers read it with no lookup.
     return f"""
 CREATE OR REPLACE FUNCTION insights_sla_breach() RETURNS interval
-LANGUAGE sql IMMUTABLE AS $$ SELECT interval '{int(minutes)} minutes' $$;
+LANGUAGE sql STABLE AS $$ SELECT interval '{int(minutes)} minutes' $$;
 """
 
 
@@ -207,6 +247,7 @@ def install(cursor) -> None:
         for operation in _REFERENCING:
             cursor.execute(trigger_sql(rollup, operation))
     cursor.execute(TASK_FINISHED_TRIGGER)
+    cursor.execute(VIDEO_STATUS_TRIGGER)
 
 
 def sync_sla(**_signal) -> None:
@@ -231,8 +272,9 @@ def rebuild() -> dict[str, int]:
     meanwhile, so no change is counted twice or missed."""
     written = {}
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {', '.join(SOURCES)} IN SHARE MODE")
+        cursor.execute(f"LOCK TABLE videos, {', '.join(SOURCES)} IN SHARE MODE")
         cursor.execute(sla_sql(settings.SAFETY_SLA_BREACH_MINUTES))
+        cursor.execute(SYNC_VIDEO_STATUS)
         for rollup in ROLLUPS:
             cursor.execute(f"DELETE FROM {rollup.table}")
             cursor.execute(recount_sql(rollup))
@@ -248,3 +290,7 @@ def totals(rollup: Rollup) -> dict[tuple, int]:
             f"GROUP BY {rollup.columns} HAVING sum(n) <> 0"
         )
         return {tuple(row[:-1]): row[-1] for row in cursor.fetchall()}
+
+
+def rollup_of(model) -> Rollup:
+    return next(rollup for rollup in ROLLUPS if rollup.model is model)

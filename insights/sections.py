@@ -308,7 +308,7 @@ def _video_ages(period: Period, ages) -> Chart:
     statuses = [s.value for s in WAITING]
     return Chart(
         "video-ages",
-        "Where videos wait: age by status",
+        "Where videos wait: time in their status",
         "bar",
         "Status",
         statuses,
@@ -316,7 +316,7 @@ def _video_ages(period: Period, ages) -> Chart:
         admin_list("videos_video"),
         "All videos",
         stacked=True,
-        note="Age since the video was created.",
+        note="Since the video's status last changed.",
         row_links=[admin_list("videos_video", status__exact=s) for s in statuses],
     )
 

@@ -3,6 +3,7 @@ bad query strings, and a query count that does not grow with the data."""
 
 import csv
 import io
+import re
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -168,3 +169,16 @@ def test_the_dashboard_query_count_does_not_grow_with_rows(
         response = client.get(URL)
     assert response.status_code == 200
     assert sum(charts(response)["queue-flow"].series[1][1]) == rows // 2
+
+
+def test_the_page_runs_no_inline_script_or_style(roles, lead, client_for):
+    """What the Content-Security-Policy (no 'unsafe-inline') will demand."""
+    some_work(1)
+    page = client_for(lead).get(URL).content.decode()
+    scripts = re.findall(r"<script([^>]*)>", page)
+    assert scripts, "the page loads its scripts"
+    for attributes in scripts:
+        assert "src=" in attributes or 'type="application/json"' in attributes, attributes
+    assert not re.search(r"\sstyle=", page)
+    assert not re.search(r"\son[a-z]+=", page)
+    assert "/static/core/vendor/chartjs/chart.umd.min.js" in page

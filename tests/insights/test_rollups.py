@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from contentops.roles import MODERATORS
 from insights import rollups
-from insights.models import TaskDurations
+from insights.models import TaskDurations, VideoAges
 from insights.quantiles import bucket_upper, quantile
 from publishing.models import PublishStatus
 from safety import services
@@ -218,3 +218,30 @@ def test_receipts_published_through_the_orm_move_between_rollup_keys():
     kept = incremental()
     assert ("youtube", "Quota exceeded") in kept["insights_publish_failures"]
     assert {key[1:] for key in kept["insights_receipts"]} == {("youtube", "failed")}
+
+
+@pytest.mark.django_db
+def test_a_video_counts_in_its_status_from_when_it_entered_it():
+    video = VideoFactory(status=VideoStatus.DRAFT)
+    sql(
+        "UPDATE videos SET created_at = now() - interval '10 days' WHERE video_id = %s",
+        [video.pk],
+    )
+    ages = rollups.totals(rollups.rollup_of(VideoAges))
+    today = timezone.now().date()
+    assert ages == {("draft", today): 1}  # created_at changed, not the status
+    sql("UPDATE videos SET status = 'ready' WHERE video_id = %s", [video.pk])
+    assert rollups.totals(rollups.rollup_of(VideoAges)) == {("ready", today): 1}
+
+
+@pytest.mark.django_db
+def test_a_rebuild_adds_videos_loaded_without_triggers_as_of_their_creation():
+    video = VideoFactory(status=VideoStatus.IN_REVIEW)
+    sql(
+        "UPDATE videos SET created_at = now() - interval '3 days' WHERE video_id = %s",
+        [video.pk],
+    )
+    sql("DELETE FROM insights_video_status_since")  # as if loaded in replica mode
+    rollups.rebuild()
+    three_days_ago = (timezone.now() - timedelta(days=3)).date()
+    assert rollups.totals(rollups.rollup_of(VideoAges)) == {("in_review", three_days_ago): 1}
