@@ -81,7 +81,7 @@ def queue_charts(period: Period) -> list[Chart]:
 def _queue_samples(samples) -> list[Chart]:
     labels = [f"{s.hour.astimezone(UTC):%Y-%m-%d %H:00}" for s in samples]
     waits = [
-        round((s.hour - s.oldest_created_at).total_seconds() / 3600, 1)
+        round(max((s.hour - s.oldest_created_at).total_seconds(), 0) / 3600, 1)
         if s.oldest_created_at
         else 0
         for s in samples

@@ -5,12 +5,12 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from contentops.roles import LEADS, MODERATORS
 from insights.sampling import sample_queue
-from publishing.models import PublishStatus
 from safety import services
 from tests.factories import (
     PendingReportFactory,
@@ -31,33 +31,84 @@ DRAWN = """canvas => {
 }"""
 
 
+def sql(statement: str, params=None) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+def decide(report, moderator, n: int) -> None:
+    services.claim(report_id=report.pk, moderator=moderator)
+    services.decide(
+        report_id=report.pk,
+        moderator=moderator,
+        kind="reject" if n % 3 else "escalate",
+        reason_code="violence" if n % 3 else "policy_unclear",
+        note="Seen in the render.",
+    )
+
+
+def queue_over_a_day_and_a_half(moderator) -> None:
+    """Reports arrive every 4 hours and are decided now and then; the worker's
+    sweep samples the queue each hour."""
+    now = timezone.now()
+    waiting, decided = [], 0
+    for hours in range(36, -1, -1):
+        at = now - timedelta(hours=hours)
+        if hours % 4 == 0:
+            waiting.append(PendingReportFactory(created_at=at))
+        if hours % 7 == 0 and waiting:
+            decided += 1
+            decide(waiting.pop(0), moderator, decided)
+        sample_queue(now=at)
+
+
+def pipeline_finishing_tasks() -> None:
+    """Tasks the pipeline finishes by plain SQL, minutes after creating them."""
+    for task_type, count, minutes in [
+        (TaskType.SCRIPT, 4, 2),
+        (TaskType.AUDIO, 4, 6),
+        (TaskType.RENDER, 7, 25),
+    ]:
+        TaskFactory.create_batch(count, type=task_type, status=TaskStatus.RUNNING)
+        sql(
+            "UPDATE tasks SET created_at = now() - interval '1 minute' * %s * (1 + random())"
+            " WHERE type = %s",
+            [minutes, task_type],
+        )
+    sql("UPDATE tasks SET status = 'succeeded' WHERE status = 'running'")
+    sql(
+        "UPDATE tasks SET status = 'failed' WHERE task_id IN "
+        "(SELECT task_id FROM tasks WHERE type = 'render' ORDER BY task_id LIMIT 2)"
+    )
+    TaskFactory.create_batch(3, type=TaskType.THUMBNAIL, status=TaskStatus.QUEUED)
+
+
+def publishes() -> None:
+    """Approved an hour or so ago; the worker published most, a channel refused two."""
+    for n, channel in enumerate(["youtube", "youtube", "youtube", "tiktok", "tiktok"]):
+        task = TaskFactory(type=TaskType.PUBLISH, status=TaskStatus.RUNNING)
+        sql(
+            "UPDATE tasks SET created_at = now() - interval '1 minute' * %s WHERE task_id = %s",
+            [30 + 20 * n, task.pk],
+        )
+        PublishReceiptFactory(video=task.video, task=task, channel=channel)
+    sql(
+        "UPDATE publish_receipts SET status = 'published', remote_id = 'remote'"
+        " WHERE channel = 'youtube'"
+    )
+    sql(
+        "UPDATE publish_receipts SET status = 'failed', error = 'HTTP 503: busy'"
+        " WHERE channel = 'tiktok'"
+    )
+
+
 @pytest.fixture
 def work():
-    """A day of work: reports decided and waiting, tasks, receipts, queue samples."""
     moderator = UserFactory(username="maria", groups=[MODERATORS])
-    for n, report in enumerate(PendingReportFactory.create_batch(6)):
-        if n < 4:
-            services.claim(report_id=report.pk, moderator=moderator)
-            services.decide(
-                report_id=report.pk,
-                moderator=moderator,
-                kind="reject" if n % 2 else "escalate",
-                reason_code="violence" if n % 2 else "policy_unclear",
-                note="Seen in the render.",
-            )
-    for task_type, status, count in [
-        (TaskType.RENDER, TaskStatus.SUCCEEDED, 5),
-        (TaskType.RENDER, TaskStatus.FAILED, 2),
-        (TaskType.AUDIO, TaskStatus.SUCCEEDED, 4),
-        (TaskType.SCRIPT, TaskStatus.QUEUED, 3),
-    ]:
-        TaskFactory.create_batch(count, type=task_type, status=status)
+    queue_over_a_day_and_a_half(moderator)
+    pipeline_finishing_tasks()
+    publishes()
     VideoFactory.create_batch(3, status=VideoStatus.READY)
-    PublishReceiptFactory.create_batch(3, status=PublishStatus.PUBLISHED)
-    PublishReceiptFactory.create_batch(2, status=PublishStatus.FAILED, error="HTTP 503: busy")
-    now = timezone.now()
-    for hours in range(24, -1, -1):
-        sample_queue(now=now - timedelta(hours=hours))
 
 
 def test_a_lead_sees_the_charts_drawn_and_follows_one_to_its_list(
