@@ -239,6 +239,22 @@ LANGUAGE sql STABLE AS $$ SELECT interval '{int(minutes)} minutes' $$;
 """
 
 
+def truncate_sql(source: str) -> str:
+    """A TRUNCATE fires no row triggers: empty the source's rollups with it."""
+    tables = [rollup.table for rollup in ROLLUPS if rollup.source == source]
+    if source == "videos":
+        tables += ["insights_video_status_since", models.VideoAges._meta.db_table]
+    deletes = " ".join(f"DELETE FROM {table};" for table in tables)
+    name = f"insights_{source}_truncate"
+    return f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN {deletes} RETURN NULL; END $$;
+DROP TRIGGER IF EXISTS {name} ON {source};
+CREATE TRIGGER {name} AFTER TRUNCATE ON {source}
+  FOR EACH STATEMENT EXECUTE FUNCTION {name}();
+"""
+
+
 def install(cursor) -> None:
     """Create (or replace) the functions and triggers; a migration runs it."""
     cursor.execute(BUCKET_FUNCTION)
@@ -248,6 +264,9 @@ def install(cursor) -> None:
             cursor.execute(trigger_sql(rollup, operation))
     cursor.execute(TASK_FINISHED_TRIGGER)
     cursor.execute(VIDEO_STATUS_TRIGGER)
+    for source in [*SOURCES, "videos"]:
+        if source != "insights_video_status_since":
+            cursor.execute(truncate_sql(source))
 
 
 def sync_sla(**_signal) -> None:

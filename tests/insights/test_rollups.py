@@ -245,3 +245,15 @@ def test_a_rebuild_adds_videos_loaded_without_triggers_as_of_their_creation():
     rollups.rebuild()
     three_days_ago = (timezone.now() - timedelta(days=3)).date()
     assert rollups.totals(rollups.rollup_of(VideoAges)) == {("in_review", three_days_ago): 1}
+
+
+@pytest.mark.django_db(transaction=True)  # TRUNCATE waits for no deferred checks
+def test_truncating_a_source_empties_its_rollups():
+    PublishReceiptFactory(status=PublishStatus.FAILED, error="x")
+    VideoFactory()
+    sql("TRUNCATE publish_receipts")
+    kept = incremental()
+    assert kept["insights_receipts"] == kept["insights_publish_failures"] == {}
+    assert kept["insights_video_ages"] != {}  # videos were not truncated
+    sql("TRUNCATE videos CASCADE")
+    assert incremental() == {table: {} for table in kept}
