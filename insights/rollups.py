@@ -12,6 +12,9 @@ ways of keeping it:
   the counts are exact and roll back with it;
 - from scratch (`rebuild`): DELETE, then INSERT … SELECT … GROUP BY.
 
+The trigger functions run as their owner (SECURITY DEFINER): a pipeline
+service's database role needs no grant on the insights tables.
+
 Hot rows: a writer adds to the slot of its own backend (pg_backend_pid() %
 SLOTS), so concurrent transactions counting the same key (every decision of a
 day, every task turning `succeeded`) mostly hold different rows; a row lock is
@@ -150,7 +153,8 @@ $$;
 """
 
 TASK_FINISHED_TRIGGER = f"""
-CREATE OR REPLACE FUNCTION insights_task_finished() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION insights_task_finished() RETURNS trigger LANGUAGE plpgsql
+  SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
   INSERT INTO insights_task_durations AS t (day, type, status, bucket, slot, n)
   SELECT day, type, status, bucket, mod(pg_backend_pid(), {SLOTS}), count(*) FROM (
@@ -172,7 +176,8 @@ CREATE TRIGGER insights_task_finished AFTER UPDATE ON tasks
 
 
 VIDEO_STATUS_TRIGGER = """
-CREATE OR REPLACE FUNCTION insights_video_status() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION insights_video_status() RETURNS trigger LANGUAGE plpgsql
+  SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
   IF TG_OP = 'DELETE' THEN
     DELETE FROM insights_video_status_since WHERE video_id = OLD.video_id;
@@ -215,7 +220,8 @@ def trigger_sql(rollup: Rollup, operation: str) -> str:
         parts.append(rollup.selected("old_rows", "-1"))
     cols, name = rollup.columns, f"{rollup.table}_{operation.lower()}"
     return f"""
-CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql
+  SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
   INSERT INTO {rollup.table} AS t ({cols}, slot, n)
   SELECT {cols}, mod(pg_backend_pid(), {SLOTS}), sum(d)
@@ -247,7 +253,8 @@ def truncate_sql(source: str) -> str:
     deletes = " ".join(f"DELETE FROM {table};" for table in tables)
     name = f"insights_{source}_truncate"
     return f"""
-CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql
+  SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN {deletes} RETURN NULL; END $$;
 DROP TRIGGER IF EXISTS {name} ON {source};
 CREATE TRIGGER {name} AFTER TRUNCATE ON {source}
