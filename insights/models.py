@@ -3,7 +3,8 @@
 Counter tables hold `n` per key and `slot`. Writers add to the slot of their
 own backend (`pg_backend_pid() % SLOTS`), so two transactions counting the same
 key at once rarely wait on one row; readers sum the slots. A key's rows may sum
-to zero: rows are never deleted by the triggers, only by a rebuild.
+to zero: the triggers add and subtract, and delete rows only when the source
+table is truncated; a rebuild rewrites them all.
 
 Duration tables are histograms: `bucket` b counts durations in
 [2^((b-1)/4), 2^(b/4)) seconds (bucket 0: under a second), so a quantile read
