@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from contentops.roles import MODERATORS
 from insights import rollups
-from insights.models import TaskDurations, VideoAges
+from insights.models import Decisions, TaskDurations, VideoAges
 from insights.quantiles import bucket_upper, quantile
 from publishing.models import PublishStatus
 from safety import services
@@ -114,6 +114,21 @@ def generated_world(moderators) -> None:
         "DELETE FROM tasks WHERE type = 'thumbnail' AND task_id IN "
         "(SELECT task_id FROM tasks WHERE type = 'thumbnail' LIMIT 2)"
     )
+    # Pipeline workers at once, each finishing its own tasks one statement at a
+    # time: every statement counts into the same hot keys.
+    batches = [TaskFactory.create_batch(5, type=TaskType.SCRIPT) for _ in range(4)]
+    run_threads(
+        [
+            lambda mine=batch: [
+                sql(
+                    "UPDATE tasks SET status = %s WHERE task_id = %s",
+                    ["failed" if n == 4 else "succeeded", task.pk],
+                )
+                for n, task in enumerate(mine)
+            ]
+            for batch in batches
+        ]
+    )
     sql("UPDATE videos SET status = 'archived' WHERE status = 'draft'")
     sql(
         "INSERT INTO safety_reports (score, issues, requires_human_review, created_at) "
@@ -164,6 +179,7 @@ def test_incremental_rollups_equal_a_recount_after_concurrent_decisions_and_raw_
     tasks = kept["insights_task_counts"]
     assert tasks[("render", "succeeded")] == 3 and tasks[("thumbnail", "succeeded")] == 3
     assert tasks[("audio", "failed")] == 3
+    assert (tasks[("script", "succeeded")], tasks[("script", "failed")]) == (16, 4)
     receipts = kept["insights_receipts"]
     assert sum(n for (_, ch, st), n in receipts.items() if st == "failed") == 3
     assert sum(kept["insights_publish_latency"].values()) == 1  # the retracted one left
@@ -257,3 +273,29 @@ def test_truncating_a_source_empties_its_rollups():
     assert kept["insights_video_ages"] != {}  # videos were not truncated
     sql("TRUNCATE videos CASCADE")
     assert incremental() == {table: {} for table in kept}
+
+
+@pytest.mark.django_db
+def test_a_rebuild_recounts_breaches_against_the_sla_set_now(settings, roles):
+    moderator = UserFactory(groups=[MODERATORS])
+    report = PendingReportFactory()
+    sql(
+        "UPDATE safety_reports SET created_at = now() - interval '3 hours' WHERE report_id = %s",
+        [report.pk],
+    )
+    settings.SAFETY_SLA_BREACH_MINUTES = 240
+    rollups.sync_sla()
+    services.claim(report_id=report.pk, moderator=moderator)
+    services.decide(
+        report_id=report.pk, moderator=moderator, kind="reject",
+        reason_code="violence", note="Seen in the render.",
+    )  # fmt: skip
+
+    def breached():
+        decisions = rollups.totals(rollups.rollup_of(Decisions))
+        return sum(n for key, n in decisions.items() if key[3])
+
+    assert breached() == 0  # 3 hours against 4
+    settings.SAFETY_SLA_BREACH_MINUTES = 120
+    rollups.rebuild()
+    assert breached() == 1
