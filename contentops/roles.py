@@ -38,6 +38,7 @@ ROLES: dict[str, list[str]] = {
         "safety.takeover_safetyreport",
         "monitoring.view_incident",
         "safety.resolve_qasample",
+        "insights.view_dashboard",
     ],
     EDITORS: _VIEW_ALL
     + [

@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from contentops.roles import EDITORS, MODERATORS, STAFF_VIEWERS
+from insights import rollups
 from personas.models import Persona
 from publishing.approval import publish_payload, publish_set
 from publishing.channels import PERMISSION_PREFIX, sync_permissions
@@ -185,6 +186,8 @@ def seed_demo(*, password: str) -> DemoSeed:
             create_catalogue(
                 now=timezone.now(), moderator=users["moderator"], editor=users["editor"]
             )
+            # The dashboard reads rollups: recount them from what was just loaded.
+            rollups.rebuild()
         restored = 0 if created else restore_missing_media()
     return DemoSeed(created=created, restored_media=restored, counts=demo_counts())
 

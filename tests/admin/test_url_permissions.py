@@ -184,6 +184,10 @@ MATRIX = {
     # tests/monitoring/test_admin.py) and the superuser read them, nobody writes.
     "admin:app_list[monitoring]": rule(ONLY_SUPERUSER, refused=NOT_FOUND),
     **model_pages("monitoring_incident", view=ONLY_SUPERUSER, delete=NOBODY),
+    # The dashboard: every role here may open one section of it (queue, pipeline or
+    # publishing); a POST shows the page and changes nothing.
+    "admin:insights_dashboard_changelist": rule(STAFF),
+    "admin:app_list[insights]": rule(STAFF, refused=NOT_FOUND),
     # History events are written by triggers: the superuser reads them, nobody writes.
     **model_pages("pghistory_events", view=ONLY_SUPERUSER, delete=NOBODY),
 }
@@ -321,6 +325,7 @@ def world(s3_media, roles, settings, tmp_path) -> dict:
         "publishing.publishreceipt": receipt,
         "publishing.readyvideo": video,
         "publishing.publishfailure": receipt,
+        "insights.dashboard": None,  # no rows: its one page names none
         "auth.user": UserFactory(username="someone"),
         "auth.group": Group.objects.get(name=STAFF_VIEWERS),
         "pghistory.events": _an_event(),

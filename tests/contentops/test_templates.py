@@ -14,7 +14,7 @@ SITE_WIDE = [
     "admin/search_form.html",
     "503.html",
 ]
-APPS = ["core", "videos", "safety", "publishing"]
+APPS = ["core", "videos", "safety", "publishing", "insights"]
 
 
 def names_under(folder: Path) -> set[str]:

@@ -17,6 +17,8 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from insights import rollups
+from insights.models import TaskCounts, VideoAges
 from personas.models import Persona
 from publishing import approval
 from publishing.changes import content_changes, is_approval
@@ -348,9 +350,16 @@ def test_the_admin_pages_open_on_seeded_rows(db, loaded, client, admin_user):
         f"/admin/videos/video/{video.pk}/change/",
         f"/admin/videos/video/{video.pk}/timeline/",
         f"/admin/safety/reviewqueueitem/{report.pk}/review/",
+        "/admin/insights/dashboard/",
     ]
     for page in pages:
         assert client.get(page).status_code == 200, page
+
+
+def test_the_load_leaves_the_dashboards_rollups_counted(db, loaded):
+    assert sum(rollups.totals(rollups.rollup_of(TaskCounts)).values()) == Task.objects.count()
+    by_status = rollups.totals(rollups.rollup_of(VideoAges))
+    assert sum(by_status.values()) == Video.objects.count() == SIZE
 
 
 # --- repeatable and resumable --------------------------------------------------
