@@ -9,9 +9,10 @@ class InsightsConfig(AppConfig):
     verbose_name = "Insights"
 
     def ready(self):
-        from insights import rollups, sampling, sections
+        from insights import quality, rollups, sampling, sections
         from publishing.worker import add_sweep_step
 
         add_sweep_step(sampling.sample_queue)
         post_migrate.connect(rollups.sync_sla, sender=self)
         sections.register()
+        quality.register()

@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 
 from contentops.roles import LEADS, MODERATORS
 from insights.sampling import sample_queue
-from safety import services
+from safety import qa, services
+from safety.models import QASample
 from tests.factories import (
     PendingReportFactory,
     PublishReceiptFactory,
@@ -117,10 +118,28 @@ def with_policy(route) -> None:
     )
 
 
+def second_reviews() -> None:
+    """Another moderator second-reviews what QA drew of maria's decisions,
+    agreeing with all but one."""
+    reviewer = UserFactory(username="omar", groups=[MODERATORS])
+    for n, sample in enumerate(QASample.objects.order_by("pk")):
+        qa.claim(sample_id=sample.pk, reviewer=reviewer)
+        disagree = n == 0
+        qa.review(
+            sample_id=sample.pk,
+            reviewer=reviewer,
+            kind="approve" if disagree else "reject",
+            reason_code="no_violation" if disagree else "violence",
+            note="" if disagree else "Seen in the render.",
+        )
+
+
 @pytest.fixture
-def work():
+def work(settings):
+    settings.SAFETY_QA_SAMPLE_RATE = 1  # every final decision goes to QA
     moderator = UserFactory(username="maria", groups=[MODERATORS])
     queue_over_a_day_and_a_half(moderator)
+    second_reviews()
     pipeline_finishing_tasks()
     publishes()
     VideoFactory.create_batch(3, status=VideoStatus.READY)
@@ -138,8 +157,8 @@ def test_a_lead_sees_the_charts_drawn_and_follows_one_to_its_list(
     page.get_by_role("link", name="Dashboard").click()
     expect(page).to_have_url(re.compile(r"/admin/insights/dashboard/$"))
     charts = page.locator("canvas[data-chart]")
-    expect(charts).to_have_count(13)
-    expect(page.locator("canvas[data-drawn='true']")).to_have_count(13)
+    expect(charts).to_have_count(16)
+    expect(page.locator("canvas[data-drawn='true']")).to_have_count(16)
     for n in range(charts.count()):
         assert charts.nth(n).evaluate(DRAWN), f"chart {n} is blank"
     assert errors == []

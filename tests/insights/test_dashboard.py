@@ -22,7 +22,7 @@ from tests.factories import (
 from videos.models import TaskStatus, TaskType
 
 URL = "/admin/insights/dashboard/"
-ALL = ["queue", "moderators", "pipeline", "publishing"]
+ALL = ["queue", "moderators", "pipeline", "publishing", "quality"]
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +89,7 @@ def test_a_lead_sees_every_chart_with_its_numbers_csv_and_list(roles, lead, clie
         "decisions-per-moderator", "handle-time",
         "tasks-by-status", "task-failure-rate", "task-durations", "video-ages",
         "receipts-per-day", "publish-latency", "publish-failures",
+        "qa-agreement-moderators", "qa-agreement-categories", "qa-overturns",
     }  # fmt: skip
     for chart in found.values():
         assert f'id="{chart.script_id}"' in page  # the data dashboard.js draws
@@ -162,8 +163,9 @@ def test_a_bad_query_string_gets_a_message_not_an_error(roles, client_for, query
         # session, user, the user's permissions, the group's permissions; then per
         # section: queue (samples, reports in, decisions), moderators (decisions,
         # handle times, usernames), pipeline (task counts, durations, video ages),
-        # publishing (receipts, latency, failures).
-        (LEADS, 4 + 3 + 3 + 3 + 3),
+        # publishing (receipts, latency, failures), quality (agreement per moderator,
+        # per category; overturns: settled samples, leads' verdicts).
+        (LEADS, 4 + 3 + 3 + 3 + 3 + 4),
         (STAFF_VIEWERS, 4 + 3),  # the pipeline only
     ],
 )
