@@ -16,6 +16,7 @@ import qrcode.image.svg
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django_otp.models import Device
 from django_otp.oath import TOTP
@@ -188,9 +189,16 @@ def _replace_backup_codes(user) -> list[str]:
         user=user, name=BACKUP_DEVICE_NAME, defaults={"confirmed": True}
     )
     device.token_set.all().delete()
-    codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
+    codes = [_backup_code() for _ in range(BACKUP_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     return codes
+
+
+def _backup_code() -> str:
+    # Eight base32 letters and digits; never digits only, which read as an app's code.
+    while (code := StaticToken.random_token()).isdigit():
+        pass
+    return code
 
 
 def _lock(user) -> None:
@@ -242,5 +250,5 @@ def _device_for(user, code: str):
 def _wait_message(details) -> str:
     until = (details or {}).get("locked_until")
     seconds = max(1, int((until - timezone.now()).total_seconds()) + 1) if until else None
-    wait = f"wait {seconds} seconds" if seconds else "wait a little"
+    wait = f"wait {seconds} second{pluralize(seconds)}" if seconds else "wait a little"
     return f"Too many wrong codes in a row: {wait}, then enter a fresh code."

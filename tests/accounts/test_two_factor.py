@@ -244,16 +244,22 @@ def test_the_qr_code_holds_the_otpauth_url_of_the_secret(editor):
     assert svg.startswith("<svg") and "viewBox" in svg
 
 
-def test_enrolment_pages_carry_no_inline_style_or_script(editor):
+def test_the_second_factors_pages_carry_no_inline_style_or_script(admin_user, editor):
+    """The Content-Security-Policy refuses inline code: the QR code is paths, no styles."""
     client = logged_in(editor)
-    pages = [client.get(SETUP_URL)]
+    pages = [client.get(SETUP_URL), Client().get("/admin/login/")]
     key = setup_secret(pages[0])
     pages.append(client.post(SETUP_URL, {"code": f"{totp(key):06d}"}))
-    pages += [client.get(SETUP_URL), client.get("/admin/login/")]
+    pages += [client.get(SETUP_URL), client.post(CODES_URL)]
+    pages.append(logged_in(editor).get(VERIFY_URL))
+    root = logged_in(admin_user)
+    pages += [root.get(reset_url(editor)), root.get(f"/admin/auth/user/{editor.pk}/history/")]
+    pages.append(root.get(f"/admin/auth/user/{editor.pk}/change/"))
     for response in pages:
+        assert response.status_code == 200, response.request["PATH_INFO"]
         body = response.content.decode()
-        assert not re.search(r"\sstyle=|\son\w+=", body), response.request["PATH_INFO"]
-        assert not re.search(r"<script(?![^>]*\ssrc=)[^>]*>", body)
+        assert not re.search(r"\sstyle=|\son\w+=|javascript:", body), response.request["PATH_INFO"]
+        assert not re.search(r"<style|<script(?![^>]*\ssrc=)[^>]*>", body)
 
 
 def test_an_enrolled_user_cannot_enrol_again(editor):
