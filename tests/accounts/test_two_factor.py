@@ -406,3 +406,9 @@ def test_two_factor_events_are_append_only(admin_user, editor):
     with pytest.raises(ProgrammingError), transaction.atomic():
         TwoFactorEvent.objects.all().delete()
     assert kinds(editor) == [TwoFactorKind.ENROLLED]
+
+
+def test_the_admin_links_every_user_to_their_two_factor_page(viewer):
+    page = html(logged_in(viewer).get("/admin/"))
+    links = {text(a): dict(a.attributes).get("href") for a in select(page, "#user-tools a")}
+    assert links["Two-factor sign-in"] == SETUP_URL
