@@ -56,6 +56,8 @@ def app_env(secret_key: str) -> dict:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "0",  # plain HTTP to gunicorn, no proxy in front
         "SERVER_TIMING": "1",
+        # Its users sign in with a password alone: it measures pages, not sign-in.
+        "TWO_FACTOR_REQUIRED": "0",
         "BENCH_STOCK_ADMIN": "1",
         "PUBLISH_CHANNELS": publishing.channels_env(),
         "LOG_LEVEL": "WARNING",

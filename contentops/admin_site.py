@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import URLResolver
 
+from accounts.two_factor_forms import SignInForm
 from core.admin_core import keyed_pattern
 
 
@@ -8,6 +9,9 @@ class ContentopsAdminSite(admin.AdminSite):
     site_header = "contentops"
     site_title = "contentops"
     index_title = "Back office"
+    # The second factor's code is asked on the sign-in form itself.
+    login_form = SignInForm
+    login_template = "admin/accounts/login.html"
 
     def get_urls(self):
         # Every model's URLs, Django's own and those our admins add, answer 404

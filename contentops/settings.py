@@ -55,6 +55,10 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "axes",
+    # The second factor (accounts.two_factor): TOTP apps, and backup codes as static tokens.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core.apps.CoreConfig",
     "contentops.apps.ContentopsConfig",
     "accounts",
@@ -82,6 +86,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After auth: whether the session passed the second factor, and, when it is
+    # required, no page but enrolment and verification until it has.
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.two_factor_middleware.RequireTwoFactorMiddleware",
     # After auth: history rows written during a request carry the admin user.
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -279,6 +287,11 @@ AXES_ENABLE_ADMIN = False
 SESSION_LIFETIME_MINUTES = env_int("SESSION_LIFETIME_MINUTES", 14 * 24 * 60 if DEBUG else 8 * 60)
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 3 * 24 * 60 if DEBUG else 30)
 SESSION_COOKIE_AGE = SESSION_LIFETIME_MINUTES * 60
+# Every staff user must pass a second factor (TOTP or a backup code) to reach the
+# admin; off with DEBUG, so `make run`'s demo users sign in with a password alone.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", not DEBUG)
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = env_str("TWO_FACTOR_ISSUER", "contentops")
 
 # Production hardening; `manage.py check --deploy` is clean with DEBUG off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -24,6 +24,19 @@ def plain_http(settings):
 
 
 @pytest.fixture(autouse=True)
+def two_factor_optional(settings):
+    """With DEBUG off, as here, every staff user must pass a second factor; tests
+    not about it sign in with a password alone. Tests about it ask for
+    `two_factor_required`."""
+    settings.TWO_FACTOR_REQUIRED = False
+
+
+@pytest.fixture
+def two_factor_required(settings):
+    settings.TWO_FACTOR_REQUIRED = True
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache():
     """The process cache holds what S3 said about objects and the review queue's
     filter choices; each test starts from S3 and the database themselves."""

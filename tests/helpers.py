@@ -1,6 +1,6 @@
-"""What test modules share: reloading rows, clients logged in as a person,
-publishing channels and approvals, reports on the review queue, ports and plain
-HTTP, and reading the HTML a page renders.
+"""What test modules share: reloading rows, clients logged in as a person (with
+the second factor passed, too), publishing channels and approvals, reports on
+the review queue, ports and plain HTTP, and reading the HTML a page renders.
 
 Fixtures live in the conftest files; everything a test module imports lives here."""
 
@@ -15,7 +15,10 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.test.html import Element, parse_html
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import hotp, totp
 
+from accounts import two_factor
 from publishing import approval
 from safety import services
 from safety.models import ActionKind, SafetyReport
@@ -47,6 +50,29 @@ def logged_in(user, **options) -> Client:
     """A test client of its own, logged in as `user` (the `client_for` fixture shares one)."""
     client = Client(**options)
     client.force_login(user)
+    return client
+
+
+def enrol(user):
+    """`user` with an authenticator app set up, through the operation: (device, backup codes)."""
+    key = two_factor.new_secret()
+    code = totp(bytes.fromhex(key))
+    return two_factor.enrol(user=user, key=key, code=f"{code:06d}")
+
+
+def next_code(device) -> str:
+    """The app's code for the step after the last one used: valid now (one step of
+    tolerance), and not spent. Good for one use; a second needs the step after."""
+    device.refresh_from_db()
+    return f"{hotp(device.bin_key, device.last_t + 1, device.digits):0{device.digits}d}"
+
+
+def verified(user, device, **options) -> Client:
+    """A client of its own, logged in as `user` in a session that passed the second factor."""
+    client = logged_in(user, **options)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     return client
 
 

@@ -138,6 +138,11 @@ MATRIX = {
     "admin:app_list[axes]": rule(ONLY_SUPERUSER, refused=NOT_FOUND),
     **model_pages("axes_accessattempt", view=ONLY_SUPERUSER, delete=NOBODY, acts=ONLY_SUPERUSER),
     "admin:axes_accessattempt_lockouts": rule(ONLY_SUPERUSER),
+    # The second factor: each staff user sets up and verifies their own; a superuser resets.
+    "admin:auth_user_two_factor": rule(STAFF),
+    "admin:auth_user_two_factor_verify": rule(STAFF),
+    "admin:auth_user_two_factor_backup_codes": button(STAFF),
+    "admin:auth_user_two_factor_reset": rule(ONLY_SUPERUSER),
     **model_pages("personas_persona", view=READERS, change=ONLY_SUPERUSER, add=ONLY_SUPERUSER),
     **model_pages("videos_video", view=READERS, change=EDITING, add=ONLY_SUPERUSER),
     "admin:videos_video_timeline": rule(READERS),

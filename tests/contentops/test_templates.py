@@ -9,12 +9,13 @@ from django.template.loader import get_template
 ROOT = Path(__file__).resolve().parents[2]
 SITE_WIDE = [
     "admin/actions.html",
+    "admin/base_site.html",
     "admin/index.html",
     "admin/pagination.html",
     "admin/search_form.html",
     "503.html",
 ]
-APPS = ["core", "videos", "safety", "publishing", "insights"]
+APPS = ["core", "accounts", "videos", "safety", "publishing", "insights"]
 
 
 def names_under(folder: Path) -> set[str]:

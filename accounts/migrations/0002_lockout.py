@@ -7,9 +7,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
-
     dependencies = [
+        ("accounts", "0001_two_factor"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
