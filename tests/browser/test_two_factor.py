@@ -1,6 +1,7 @@
 """Two-factor sign-in end to end: set up an authenticator app through the page
 (the test plays the app, computing codes from the secret shown), sign out, sign
-in with a code, and be refused with a wrong one."""
+in with a code, be refused with a wrong one, and be locked out after the limit
+of failures, wrong codes counting as wrong passwords do."""
 
 import base64
 import re
@@ -28,9 +29,11 @@ def sign_in(page: Page, username: str, code: str) -> None:
     page.get_by_role("button", name="Log in").click()
 
 
-def test_enrol_then_sign_in_with_a_code_and_be_refused_with_a_wrong_one(
-    two_factor_required, new_context, login, screenshot
+def test_enrol_sign_in_with_a_code_be_refused_with_a_wrong_one_then_locked_out(
+    two_factor_required, new_context, login, screenshot, settings
 ):
+    settings.LOCKOUT_FAILURE_LIMIT = 3
+    settings.LOCKOUT_ADDRESS_FAILURE_LIMIT = 10
     user = UserFactory(username="dana")
     # With the second factor required, signing in with a password leads to its setup.
     page = login(new_context(), user)
@@ -61,3 +64,12 @@ def test_enrol_then_sign_in_with_a_code_and_be_refused_with_a_wrong_one(
     screenshot(page, "two-factor-wrong-code")
     page.goto("/admin/")
     expect(page).to_have_url(re.compile(r"/admin/login/\?next=/admin/$"))
+
+    # Two more wrong codes reach the limit (3): signing in is locked, even with
+    # the right password and the app's code.
+    for wrong in ("222222", "333333"):
+        sign_in(page, "dana", wrong if wrong not in valid else "444444")
+    expect(page.locator("#locked-out-message")).to_contain_text("Too many failed sign-ins")
+    sign_in(page, "dana", f"{totp(key, drift=2):06d}")
+    expect(page.locator("#locked-out-message")).to_be_visible()
+    expect(page.locator("#user-tools")).to_have_count(0)
