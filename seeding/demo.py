@@ -29,7 +29,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
-from contentops.roles import EDITORS, MODERATORS, STAFF_VIEWERS
+from contentops.roles import EDITORS, LEADS, MODERATORS, STAFF_VIEWERS
 from insights import rollups
 from personas.models import Persona
 from publishing.approval import publish_payload, publish_set
@@ -154,6 +154,7 @@ class DemoUser:
 
 DEMO_USERS = (
     DemoUser("admin", None, superuser=True),
+    DemoUser("lead", LEADS),
     DemoUser("moderator", MODERATORS),
     DemoUser("editor", EDITORS),
     DemoUser("viewer", STAFF_VIEWERS),
