@@ -5,21 +5,19 @@ import math
 from django.conf import settings
 from django.utils import timezone
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from monitoring import readings
 
-RECENT_HOURS = int(readings.RECENT.total_seconds() // 3600)
-
 
 class ContentopsCollector:
-    """Every metric is a gauge read from the database at scrape time."""
+    """Every metric is read from the database (indexes and rollups) at scrape time."""
 
     def collect(self):
         now = timezone.now()
         yield from self._queue()
-        yield from self._decisions(now)
-        yield from self._outcomes(now)
+        yield from self._decisions()
+        yield from self._outcomes()
         yield from self._workers(now)
 
     def _queue(self):
@@ -37,23 +35,23 @@ class ContentopsCollector:
             settings.SAFETY_SLA_BREACH_MINUTES * 60,
         )
 
-    def _decisions(self, now):
-        family = GaugeMetricFamily(
-            "contentops_review_decisions_recent",
-            f"Moderators' decisions by kind on reports filed in the last {RECENT_HOURS} h.",
+    def _decisions(self):
+        family = CounterMetricFamily(
+            "contentops_review_decisions",
+            "Moderators' decisions by kind, ever (rate() gives decisions per second).",
             labels=["kind"],
         )
-        for kind, count in sorted(readings.recent_decisions(now).items()):
+        for kind, count in sorted(readings.decisions_total().items()):
             family.add_metric([kind], count)
         yield family
 
-    def _outcomes(self, now):
+    def _outcomes(self):
         family = GaugeMetricFamily(
-            "contentops_publish_outcomes_recent",
-            f"Publish receipts by channel and status, changed in the last {RECENT_HOURS} h.",
+            "contentops_publish_receipts",
+            "Publish receipts by channel and current status (published, failed, ...).",
             labels=["channel", "status"],
         )
-        for (channel, status), count in sorted(readings.recent_outcomes(now).items()):
+        for (channel, status), count in sorted(readings.receipts_by_outcome().items()):
             family.add_metric([channel, status], count)
         yield family
 

@@ -1,25 +1,23 @@
-"""The numbers alerts, /health/ and /metrics read: one module, so they can be
-pointed at the insights rollups later without touching their readers.
+"""The numbers alerts, /health/ and /metrics read, in one module.
 
-Each reading is a query on a small table or on a partial or range index whose
-size is the work in flight, never the history: no big table is scanned.
+Each reading is a query on a small table (the insights rollups, the
+heartbeats) or on a partial or range index whose size is the work in flight,
+never the history: no big table is scanned.
 """
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min, Sum
 from django.db.models.functions import Coalesce
 
+from insights.models import Decisions, Receipts
 from monitoring.models import WorkerHeartbeat
 from publishing import channels
 from publishing.models import PublishReceipt, PublishStatus
 from safety.models import ReviewAction
 from safety.queue import QueueSummary, queue_summary
 from videos.models import Task, TaskStatus, TaskType
-
-# Decisions and publish outcomes are counted over this trailing window.
-RECENT = timedelta(hours=24)
 
 
 def review_queue() -> QueueSummary:
@@ -68,28 +66,24 @@ def channel_names() -> list[str]:
     return list(channels.configured())
 
 
-def recent_decisions(now: datetime) -> dict[str, int]:
-    """Decisions by kind on reports filed in the last RECENT: the reports by
-    safety_reports_created_idx, their decisions by review_actions_report_idx."""
-    rows = (
-        ReviewAction.objects.filter(
-            report__created_at__gte=now - RECENT, kind__in=ReviewAction.DECISIONS
-        )
-        .values("kind")
-        .annotate(n=Count("pk"))
-    )
+def decisions_total() -> dict[str, int]:
+    """Every decision ever made, by kind (a counter: the review log is
+    append-only), from the insights_decisions rollup."""
+    rows = Decisions.objects.values("kind").annotate(n=Sum("n")).order_by()
     counts = dict.fromkeys(ReviewAction.DECISIONS, 0)
-    counts.update({row["kind"]: row["n"] for row in rows})
+    counts.update({row["kind"]: row["n"] for row in rows if row["kind"] in counts})
     return counts
 
 
-def recent_outcomes(now: datetime) -> dict[tuple[str, str], int]:
-    """Receipts by (channel, status) that changed status in the last RECENT:
-    publish_receipts_ts_idx (timestamp desc), a day's receipts."""
+def receipts_by_outcome() -> dict[tuple[str, str], int]:
+    """Publish receipts now, by (channel, status), from the insights_receipts
+    rollup (each receipt counts once, under its current status)."""
     rows = (
-        PublishReceipt.objects.filter(timestamp__gte=now - RECENT)
-        .exclude(Q(channel__isnull=True) | Q(status__isnull=True))
+        Receipts.objects.exclude(channel__isnull=True)
+        .exclude(status__isnull=True)
         .values("channel", "status")
-        .annotate(n=Count("pk"))
+        .annotate(n=Sum("n"))
+        .filter(n__gt=0)
+        .order_by()
     )
     return {(row["channel"], row["status"]): row["n"] for row in rows}

@@ -45,6 +45,8 @@ def test_metrics_hold_the_queue_decisions_outcomes_and_worker_lag(client, token,
     decide(pending(age=5), moderator, kind=ActionKind.REJECT, reason="violence", note="x")
     decide(pending(age=5), moderator, kind=ActionKind.REJECT, reason="hate", note="y")
     decide(pending(age=5), moderator, kind=ActionKind.ESCALATE, reason="other", note="z")
+    # A report filed three days ago, decided now: a decision like the others.
+    decide(pending(age=3 * 24 * 60), moderator, kind=ActionKind.REJECT, reason="hate", note="w")
     for channel, status in [
         ("youtube", PublishStatus.PUBLISHED),
         ("youtube", PublishStatus.PUBLISHED),
@@ -52,7 +54,7 @@ def test_metrics_hold_the_queue_decisions_outcomes_and_worker_lag(client, token,
         ("tiktok", PublishStatus.FAILED),
     ]:
         PublishReceiptFactory(channel=channel, status=status)
-    # Two days old: outside the window.
+    # Two days old: still a receipt of the channel.
     PublishReceiptFactory(
         channel="tiktok", status=PublishStatus.PUBLISHED, timestamp=now - timedelta(days=2)
     )
@@ -67,15 +69,20 @@ def test_metrics_hold_the_queue_decisions_outcomes_and_worker_lag(client, token,
     decisions = {
         labels[0][1]: value
         for (name, labels), value in samples.items()
-        if name == "contentops_review_decisions_recent"
+        if name == "contentops_review_decisions_total"
     }
-    assert decisions == {"approve": 0, "reject": 2, "escalate": 1}
+    assert decisions == {"approve": 0, "reject": 3, "escalate": 1}
     outcomes = {
         dict(labels)["channel"] + "/" + dict(labels)["status"]: value
         for (name, labels), value in samples.items()
-        if name == "contentops_publish_outcomes_recent"
+        if name == "contentops_publish_receipts"
     }
-    assert outcomes == {"youtube/published": 2, "youtube/failed": 1, "tiktok/failed": 1}
+    assert outcomes == {
+        "youtube/published": 2,
+        "youtube/failed": 1,
+        "tiktok/failed": 1,
+        "tiktok/published": 1,
+    }
     assert 40 <= samples[("contentops_worker_heartbeat_age_seconds", ())] < 100
     assert samples[("contentops_publish_due_unstarted", ())] == 1
     assert 7 * 60 <= samples[("contentops_publish_due_unstarted_age_seconds", ())] < 8 * 60
