@@ -283,3 +283,7 @@ class ArtifactChange(models.Model):
 
     def __str__(self):
         return f"{self.operation} of {self.video_id}'s artifacts at {self.changed_at}"
+
+
+# The decision log's proxy and the calibration rollup live in their own module.
+from safety.calibration_models import CalibrationCount, DecisionLog  # noqa: E402, F401
