@@ -36,6 +36,10 @@ ROLES: dict[str, list[str]] = {
     + [
         "safety.review_safetyreport",
         "safety.takeover_safetyreport",
+        # The decision log, its export and the score calibration.
+        "safety.view_decisionlog",
+        "safety.export_decisionlog",
+        "safety.view_calibration",
     ],
     EDITORS: _VIEW_ALL
     + [

@@ -50,7 +50,9 @@ def csv_lines(header: Iterable[str], rows: Iterable[Iterable]) -> Iterable[str]:
 
 def streaming_csv(*, filename: str, header: Iterable[str], rows: Iterable[Iterable]):
     """A download of `rows` under `header`, streamed as it is written."""
-    response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        csv_lines(header, rows), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{_plain(filename)}"'
     # Downloads of people's decisions stay out of shared caches.
     response["Cache-Control"] = "private, no-store"

@@ -17,7 +17,7 @@ def read(lines) -> list[list[str]]:
 @pytest.mark.parametrize(
     "value",
     [
-        "=HYPERLINK(\"http://evil\")",
+        '=HYPERLINK("http://evil")',
         "+1+2",
         "-2+3",
         "@SUM(A1)",

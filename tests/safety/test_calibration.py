@@ -23,8 +23,8 @@ from safety.calibration import (
     count_from_scratch,
     report_categories,
     rollup_cells,
-    score_bin,
     scopes,
+    score_bin,
 )
 from safety.calibration_models import OVERALL, CalibrationCount
 from safety.models import ActionKind, SafetyReport
@@ -203,8 +203,7 @@ def test_the_verdict_says_unsafe_when_a_rejected_report_scored_at_or_below_the_l
 def test_the_verdict_says_safe_when_nothing_at_or_below_the_limit_was_rejected(example):
     verdict = calibration.limit_verdict(example[OVERALL], 0.2)
     assert verdict == (
-        "safe: no rejected report scored ≤ 0.2 in the last 8 decisions "
-        "(2 of them scored that low)."
+        "safe: no rejected report scored ≤ 0.2 in the last 8 decisions (2 of them scored that low)."
     )
     assert calibration.highest_safe_limit(example[OVERALL]) == Decimal("0.24")
 
@@ -236,9 +235,7 @@ def test_a_category_whose_high_scores_are_not_riskier_is_not_to_be_trusted():
 
 
 def test_no_decisions_gives_no_verdict_either_way():
-    assert calibration.limit_verdict(scopes({})[OVERALL], 0.3).startswith(
-        "No final decisions yet"
-    )
+    assert calibration.limit_verdict(scopes({})[OVERALL], 0.3).startswith("No final decisions yet")
 
 
 # The rollup equals a computation from scratch
