@@ -116,6 +116,11 @@ class Tally:
     def rejected_share(self) -> float | None:
         return self.rejected / self.decisions if self.decisions else None
 
+    @property
+    def rejected_percent(self) -> str:
+        share = self.rejected_share
+        return "—" if share is None else f"{share:.1%}"
+
 
 @dataclass(frozen=True)
 class Bar:
