@@ -6,10 +6,14 @@ import io
 
 import pytest
 from django.contrib.messages import get_messages
+from hypothesis import given
+from hypothesis import strategies as st
 
 from safety import services
 from safety.models import ActionKind
 from tests.factories import PendingReportFactory
+from tests.fuzz.cases import case, fuzz, send
+from tests.fuzz.strategies import hostile_text
 from tests.helpers import attribute, html, select, select_one, text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roles", "warm_content_types")]
@@ -181,3 +185,19 @@ def test_the_page_runs_the_same_queries_however_many_decisions(
     with django_assert_num_queries(PAGE_QUERIES):
         response = client.get(PAGE_URL)
     assert response.status_code == 200
+
+
+@fuzz(max_examples=40)
+@given(
+    params=st.dictionaries(
+        st.sampled_from(["category", "bars", "step", "zz"]), hostile_text(40), max_size=3
+    ),
+    url=st.sampled_from([PAGE_URL, CSV_URL]),
+)
+def test_the_page_and_csv_asked_anything_answer_without_a_500(
+    client_for, lead, decisions, params, url
+):
+    client = client_for(lead)
+    with case("calibration: query strings"):
+        response = send(client, "calibration: query strings", "get", url, data=params)
+        assert response.status_code == 200

@@ -8,11 +8,15 @@ import io
 import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
+from hypothesis import given
+from hypothesis import strategies as st
 
 from safety import services
 from safety.decision_log import EXPORT_CHUNK_ROWS
 from safety.models import ActionKind, ReviewAction, SafetyReport
 from tests.factories import ArtifactFactory, PendingReportFactory
+from tests.fuzz.cases import case, fuzz, send
+from tests.fuzz.strategies import hostile_text, integers_as_text
 from tests.helpers import attribute, html, select, select_one
 from videos.models import ArtifactKind
 
@@ -223,3 +227,24 @@ def test_the_list_runs_the_same_queries_however_many_decisions(
     with django_assert_num_queries(LIST_QUERIES):
         response = client.get(LIST_URL)
     assert len(select(html(response), "#result_list tbody tr")) == count
+
+
+EXPORT_PARAMETERS = ["decision", "reason", "moderator", "category", "q", "o", "p", "e"]
+EXPORT_PARAMETERS += ["created_at__gte", "created_at__lt", "zz"]
+
+
+@fuzz(max_examples=40)
+@given(
+    params=st.dictionaries(
+        st.sampled_from(EXPORT_PARAMETERS),
+        st.one_of(hostile_text(40), integers_as_text()),
+        max_size=4,
+    )
+)
+def test_the_export_asked_anything_answers_without_a_500(client_for, lead, log, params):
+    client = client_for(lead)
+    with case("decision log: export"):
+        response = send(client, "decision log: export", "get", EXPORT_URL, data=params)
+        assert response.status_code in (200, 302)
+        if response.streaming:
+            b"".join(response.streaming_content)
