@@ -248,3 +248,41 @@ def test_the_export_asked_anything_answers_without_a_500(client_for, lead, log, 
         assert response.status_code in (200, 302)
         if response.streaming:
             b"".join(response.streaming_content)
+
+
+def page_plans(client, url, params) -> list[str]:
+    """The plan of every SELECT on the review log the page ran, with
+    sequential scans disabled (one is then there only when no index serves)."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url, params).status_code == 200
+    selects = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].lstrip().startswith("SELECT") and "safety_review_actions" in q["sql"]
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE safety_review_actions")
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            plans = []
+            for sql in selects:
+                cursor.execute("EXPLAIN " + sql)
+                plans.append("\n".join(row[0] for row in cursor.fetchall()))
+        finally:
+            cursor.execute("RESET enable_seqscan")
+    return plans
+
+
+def test_the_list_reads_the_newest_decisions_from_their_own_index(client_for, lead, log):
+    plans = page_plans(client_for(lead), LIST_URL, {})
+    assert any("review_actions_decisions_idx" in plan for plan in plans), plans
+    assert not any("Seq Scan on safety_review_actions" in plan for plan in plans), plans
+
+
+def test_searching_by_report_reads_the_logs_report_index(client_for, lead, log):
+    plans = page_plans(client_for(lead), LIST_URL, {"q": str(log["spam"].report_id)})
+    # Django's index on the report foreign key.
+    assert any("safety_review_actions_report_id_" in plan for plan in plans), plans
+    assert not any("Seq Scan on safety_review_actions" in plan for plan in plans), plans
