@@ -24,6 +24,7 @@
         }],
       },
       options: {
+        animation: false,
         maintainAspectRatio: false,
         scales: {
           y: { min: 0, max: 1, title: { display: true, text: "share rejected" } },
@@ -57,6 +58,7 @@
         }],
       },
       options: {
+        animation: false,
         maintainAspectRatio: false,
         scales: {
           y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "rejected at or below" } },
