@@ -34,27 +34,41 @@ from safety.calibration_models import OVERALL
 from safety.issues import as_text, issues_summary
 from safety.models import ReviewAction
 
-VIEW_PERMISSION = "safety.view_decisionlog"
 EXPORT_PERMISSION = "safety.export_decisionlog"
 # Rows fetched per round trip of the export's server-side cursor.
 EXPORT_CHUNK_ROWS = 2000
 
 DECISIONS = {kind.value for kind in ReviewAction.DECISIONS}
 
-EXPORT_COLUMNS = (
-    ("decided_at", "created_at"),
-    ("decision", "kind"),
-    ("report", "report_id"),
-    ("video", "report__task__video_id"),
-    ("categories", "report__issues"),
-    ("issues", None),
-    ("reason_code", "reason_code"),
-    ("reason", None),
-    ("note", "note"),
-    ("score_seen", "score_seen"),
-    ("video_version_seen", "video_version_seen"),
-    ("files_seen", "files_seen"),
-    ("moderator", "actor__username"),
+# A decision's statement of reasons, one column each.
+EXPORT_HEADER = (
+    "decided_at",
+    "decision",
+    "report",
+    "video",
+    "categories",
+    "issues",
+    "reason_code",
+    "reason",
+    "note",
+    "score_seen",
+    "video_version_seen",
+    "files_seen",
+    "moderator",
+)
+# What export_row reads them from.
+_EXPORT_SOURCES = (
+    "created_at",
+    "kind",
+    "report_id",
+    "report__task__video_id",
+    "report__issues",
+    "reason_code",
+    "note",
+    "score_seen",
+    "video_version_seen",
+    "files_seen",
+    "actor__username",
 )
 
 
@@ -153,8 +167,11 @@ def export(request, model_admin):
     list_url = reverse("admin:safety_decisionlog_changelist")
     if model_admin.refused_parameters(request.GET):
         # The list says what it ignores, and its export link then leaves it out.
-        messages.warning(request, "Nothing was exported: the filters below need a look first.")
+        messages.warning(
+            request, "Nothing was exported: the list ignored some filters; check and export again."
+        )
         return HttpResponseRedirect(f"{list_url}?{request.GET.urlencode()}")
+    # The list's filters, search and order, without its count and page (get_changelist).
     request.exporting = True
     try:
         decisions = model_admin.get_changelist_instance(request).queryset
@@ -164,18 +181,17 @@ def export(request, model_admin):
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     return streaming_csv(
         filename=f"decision-log-{stamp}.csv",
-        header=[name for name, _ in EXPORT_COLUMNS],
+        header=EXPORT_HEADER,
         rows=export_rows(decisions),
     )
 
 
 def export_rows(decisions):
     """One row per decision, read chunk by chunk through a server-side cursor."""
-    columns = [source for _, source in EXPORT_COLUMNS if source]
     labels = reason_labels()
-    rows = decisions.select_related(None).values_list(*columns)
+    rows = decisions.select_related(None).values_list(*_EXPORT_SOURCES)
     for row in rows.iterator(chunk_size=EXPORT_CHUNK_ROWS):
-        yield export_row(dict(zip(columns, row, strict=True)), labels)
+        yield export_row(dict(zip(_EXPORT_SOURCES, row, strict=True)), labels)
 
 
 def export_row(row: dict, labels: dict[str, str]) -> list:
