@@ -291,7 +291,9 @@ class DecisionLogAdmin(AdminPagesMixin, ReadOnlyRecordMixin, ContentAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(kind__in=ReviewAction.DECISIONS)
+        # The change page names the report and the moderator: one join, not two queries.
+        decisions = super().get_queryset(request).filter(kind__in=ReviewAction.DECISIONS)
+        return decisions.select_related("report", "actor")
 
     def history_view(self, request, object_id, extra_context=None):
         # The log is append-only and untracked: Django's own page says a

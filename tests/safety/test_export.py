@@ -6,12 +6,14 @@ import csv
 import io
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages import get_messages
 from django.db import connection
 from hypothesis import given
 from hypothesis import strategies as st
 
 from safety import services
+from safety.calibration_models import DecisionLog
 from safety.decision_log import EXPORT_CHUNK_ROWS
 from safety.models import ActionKind, ReviewAction, SafetyReport
 from tests.factories import ArtifactFactory, PendingReportFactory
@@ -20,7 +22,10 @@ from tests.fuzz.strategies import hostile_text, integers_as_text
 from tests.helpers import attribute, html, select, select_one
 from videos.models import ArtifactKind
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roles", "warm_content_types")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("roles", "warm_content_types", "warm_decision_log_type"),
+]
 
 LIST_URL = "/admin/safety/decisionlog/"
 EXPORT_URL = "/admin/safety/decisionlog/export/"
@@ -39,6 +44,12 @@ HEADER = [
     "files_seen",
     "moderator",
 ]
+
+
+@pytest.fixture
+def warm_decision_log_type(db):
+    """The decision log's content type read once, as a running process has it."""
+    ContentType.objects.get_for_model(DecisionLog, for_concrete_model=False)
 
 
 def decide(report, who, kind, reason, note=""):
@@ -286,3 +297,38 @@ def test_searching_by_report_reads_the_logs_report_index(client_for, lead, log):
     # Django's index on the report foreign key.
     assert any("safety_review_actions_report_id_" in plan for plan in plans), plans
     assert not any("Seq Scan on safety_review_actions" in plan for plan in plans), plans
+
+
+# Session, user, user and group permissions, then: the decision with its
+# report and moderator joined.
+CHANGE_PAGE_QUERIES = 5
+
+
+@pytest.mark.parametrize("notes", [1, 40])
+def test_a_decisions_page_runs_a_fixed_number_of_queries(
+    client_for, lead, moderator, notes, django_assert_num_queries
+):
+    report = PendingReportFactory(score=0.4)
+    action = decide(report, moderator, ActionKind.REJECT, "hate", "why " * notes)
+    client = client_for(lead)
+    with django_assert_num_queries(CHANGE_PAGE_QUERIES):
+        response = client.get(f"{LIST_URL}{action.pk}/change/")
+    assert response.status_code == 200
+    assert "why why" in response.content.decode() or notes == 1
+
+
+# Session, user, user and group permissions, the filters' choices (people,
+# categories), then the decisions, read through the cursor as the file streams.
+EXPORT_QUERIES = 7
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_export_runs_a_fixed_number_of_queries(
+    client_for, lead, moderator, count, django_assert_num_queries
+):
+    for n in range(count):
+        decide(PendingReportFactory(score=n / count), moderator, ActionKind.APPROVE, "no_violation")
+    client = client_for(lead)
+    with django_assert_num_queries(EXPORT_QUERIES):
+        rows = exported(client.get(EXPORT_URL))
+    assert len(rows) == count
