@@ -201,3 +201,15 @@ def test_the_page_and_csv_asked_anything_answer_without_a_500(
     with case("calibration: query strings"):
         response = send(client, "calibration: query strings", "get", url, data=params)
         assert response.status_code == 200
+
+
+def test_a_category_the_pipeline_wrote_as_markup_is_shown_escaped(client_for, lead, moderator):
+    from tests.fuzz.strategies import INJECTED, SCRIPT
+
+    decided(moderator, 0.1, [SCRIPT], ActionKind.REJECT)
+    client = client_for(lead)
+    for url in (PAGE_URL, "/admin/safety/decisionlog/"):
+        body = client.get(url).content.decode()
+        assert "&lt;script&gt;" in body, url
+        assert not any(marker in body for marker in INJECTED), url
+    assert client.get(PAGE_URL, {"category": SCRIPT}).context["scope"].category == SCRIPT
