@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -47,41 +48,37 @@ def _as_text(hundredths: int) -> str:
     return f"{hundredths / 100:.2f}"
 
 
-def _hundredths_param(request, name: str, allowed: tuple[int, ...], default: int, what: str):
-    """One of `allowed` widths from the query string; anything else keeps
-    `default` and says so."""
-    raw = request.GET.get(name)
+def _hundredths_param(query, name: str, allowed: tuple[int, ...], default: int, what: str):
+    """One of `allowed` widths from the query string, and None; anything else
+    gives `default` and why."""
+    raw = query.get(name)
     if raw is None or raw == "":
-        return default
+        return default, None
     spellings = {text: w for w in allowed for text in (f"{w / 100:g}", _as_text(w))}
     if raw.strip() in spellings:
-        return spellings[raw.strip()]
-    messages.warning(
-        request,
+        return spellings[raw.strip()], None
+    return default, (
         f"Ignored {what} “{inputs.shown(raw)}”: choose one of "
-        f"{', '.join(_as_text(w) for w in allowed)}; showing {_as_text(default)}.",
+        f"{', '.join(_as_text(w) for w in allowed)}; showing {_as_text(default)}."
     )
-    return default
 
 
-def read_choices(request, scopes: dict) -> Choices:
-    category = request.GET.get("category") or OVERALL
+def read_choices(query, scopes: dict) -> tuple[Choices, list[str]]:
+    """What the query string asks to see, and what in it was ignored and why."""
+    problems = []
+    category = query.get("category") or OVERALL
     if category not in scopes:
         shown = inputs.shown(category.replace("\x00", ""))
-        messages.warning(
-            request,
-            f"No final decisions in the category “{shown}”: showing all categories.",
-        )
+        problems.append(f"No final decisions in the category “{shown}”: showing all categories.")
         category = OVERALL
-    return Choices(
-        category=category,
-        bars=_hundredths_param(
-            request, "bars", calibration.BAR_WIDTHS, DEFAULT_BAR_WIDTH, "the bar width"
-        ),
-        step=_hundredths_param(
-            request, "step", calibration.LIMIT_STEPS, DEFAULT_LIMIT_STEP, "the limit step"
-        ),
+    bars, bars_problem = _hundredths_param(
+        query, "bars", calibration.BAR_WIDTHS, DEFAULT_BAR_WIDTH, "the bar width"
     )
+    step, step_problem = _hundredths_param(
+        query, "step", calibration.LIMIT_STEPS, DEFAULT_LIMIT_STEP, "the limit step"
+    )
+    problems += [problem for problem in (bars_problem, step_problem) if problem]
+    return Choices(category=category, bars=bars, step=step), problems
 
 
 def _require(request) -> None:
@@ -150,7 +147,9 @@ def chart_data(scope: calibration.Scope, choices: Choices, limit: float) -> dict
 def calibration_page(request, model_admin):
     _require(request)
     scopes = calibration.scopes(calibration.rollup_cells())
-    choices = read_choices(request, scopes)
+    choices, problems = read_choices(request.GET, scopes)
+    for problem in problems:
+        messages.warning(request, problem)
     scope, limit = scopes[choices.category], calibration.bulk_limit()
     limit_bin = calibration.limit_bin(limit)
     verdict = calibration.limit_verdict(scopes[OVERALL], limit)
@@ -195,7 +194,11 @@ def calibration_csv(request, model_admin):
     """Every category's bars and limits at the page's widths, one CSV."""
     _require(request)
     scopes = calibration.scopes(calibration.rollup_cells())
-    choices = read_choices(request, scopes)
+    choices, problems = read_choices(request.GET, scopes)
+    if problems:
+        # The page says what is wrong with the query, and offers the CSV of what it shows.
+        page = reverse("admin:safety_decisionlog_calibration")
+        return HttpResponseRedirect(f"{page}?{request.GET.urlencode()}")
     limit_bin = calibration.limit_bin(calibration.bulk_limit())
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     return streaming_csv(
