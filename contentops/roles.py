@@ -39,6 +39,10 @@ ROLES: dict[str, list[str]] = {
         "monitoring.view_incident",
         "safety.resolve_qasample",
         "insights.view_dashboard",
+        # The decision log, its export and the score calibration.
+        "safety.view_decisionlog",
+        "safety.export_decisionlog",
+        "safety.view_calibration",
     ],
     EDITORS: _VIEW_ALL
     + [

@@ -451,3 +451,7 @@ class QAClearedReport(models.Model):
 
     def __str__(self):
         return f"Cleared report {self.report_id}"
+
+
+# The decision log's proxy and the calibration rollup live in their own module.
+from safety.calibration_models import CalibrationCount, DecisionLog  # noqa: E402, F401

@@ -178,6 +178,11 @@ MATRIX = {
     "admin:safety_qasample_release": button(REVIEWING),
     "admin:safety_qasample_decide": button(REVIEWING),
     "admin:safety_qasample_resolve": button(ONLY_SUPERUSER),
+    # The decision log, its export and the score calibration: leads' (not a role here).
+    **model_pages("safety_decisionlog", view=ONLY_SUPERUSER, delete=NOBODY),
+    "admin:safety_decisionlog_export": get_only(ONLY_SUPERUSER),
+    "admin:safety_decisionlog_calibration": get_only(ONLY_SUPERUSER),
+    "admin:safety_decisionlog_calibration_csv": get_only(ONLY_SUPERUSER),
     # Receipts are the worker's record: no add, no change (PIPELINE_RECORD).
     # Retry, cancel and retract are the editors' operations on them.
     **model_pages("publishing_publishreceipt", view=READERS, delete=NOBODY, acts=EDITING),
@@ -313,6 +318,9 @@ def world(s3_media, roles, settings, tmp_path) -> dict:
         video=video, kind=ArtifactKind.SCRIPT, s3_path=s3_media("script.txt", b"HELLO\n")
     )
     report = PendingReportFactory()
+    decision = ReviewAction.objects.create(
+        report=PendingReportFactory(), actor=UserFactory(), kind="escalate", note="unsure"
+    )
     # A publish that failed for good, which an editor may retry.
     approved = VideoFactory(status=VideoStatus.APPROVED)
     failed = TaskFactory(video=approved, type=TaskType.PUBLISH, status="failed", payload={})
@@ -327,6 +335,7 @@ def world(s3_media, roles, settings, tmp_path) -> dict:
         "safety.safetyreport": report,
         "safety.reviewqueueitem": report,
         "safety.qasample": _a_qa_sample(),
+        "safety.decisionlog": decision,
         "publishing.publishreceipt": receipt,
         "publishing.readyvideo": video,
         "publishing.publishfailure": receipt,

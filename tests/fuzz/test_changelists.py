@@ -29,6 +29,8 @@ LISTS = {
     "/admin/safety/safetyreport/": ["requires_human_review", "requires_human_review__exact"],
     "/admin/safety/reviewqueueitem/": ["state", "held", "category", "severity", "waiting"]
     + ["persona"],
+    "/admin/safety/decisionlog/": ["decision", "reason", "moderator", "category"]
+    + ["created_at__gte", "created_at__lt"],
     "/admin/publishing/readyvideo/": [],
     "/admin/publishing/publishreceipt/": ["channel", "status", "status__exact"]
     + ["timestamp__gte", "timestamp__lt"],
