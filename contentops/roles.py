@@ -43,6 +43,7 @@ ROLES: dict[str, list[str]] = {
         "safety.view_decisionlog",
         "safety.export_decisionlog",
         "safety.view_calibration",
+        "safety.view_qalog",
     ],
     EDITORS: _VIEW_ALL
     + [

@@ -1,14 +1,17 @@
 """The dashboard's quality section: how decisions hold up under blind second
-review (safety's QA), per moderator and per category. Read from safety.qa_stats,
-which groups in the database: a few rows per moderator or category, whatever
-the number of samples. Counts cover every second review so far (QA samples are
-few; a period would leave most cells empty)."""
+review (safety's QA), per moderator and per category, and how far the
+pipeline's score can be trusted (safety's calibration). Read from
+safety.qa_stats, which groups in the database (a few rows per moderator or
+category, whatever the number of samples), and from the calibration rollup.
+Counts cover all time (QA samples are few; a period would leave most cells
+empty)."""
 
 from django.urls import reverse
 
 from insights.dashboard import VIEW_ALL, Chart, Period, Section, add_section
 from insights.sections import admin_list
-from safety import qa_stats
+from safety import calibration, qa_stats
+from safety.calibration_models import OVERALL
 
 
 def _percent(value: float | None) -> float | None:
@@ -35,6 +38,31 @@ def _agreement_chart(chart_id: str, title: str, x_label: str, rows) -> Chart:
         note="In brackets: second reviews compared. Kappa is agreement beyond chance "
         "(100 = perfect, 0 = chance); empty when undefined (one verdict throughout).",
     )
+
+
+def _calibration_chart() -> Chart:
+    """The reliability diagram over all categories, with the bulk limit's verdict."""
+    overall = calibration.scopes(calibration.rollup_cells())[OVERALL]
+    bars = overall.bars(10)
+    return Chart(
+        "score-calibration",
+        "Share of reports moderators rejected, by the pipeline's score",
+        "bar",
+        "Score",
+        [f"{bar.low}–{bar.high}" for bar in bars],
+        [
+            ("Rejected (%)", [_percent(_share(bar.tally)) for bar in bars]),
+            ("Decisions", [bar.tally.decisions for bar in bars]),
+        ],
+        reverse("admin:safety_decisionlog_calibration"),
+        "Score calibration, per category",
+        note=calibration.limit_verdict(overall, calibration.bulk_limit()),
+    )
+
+
+def _share(tally) -> float | None:
+    share = tally.rejected_share
+    return None if share is None else 100 * share
 
 
 def quality_charts(period: Period) -> list[Chart]:
@@ -71,6 +99,7 @@ def quality_charts(period: Period) -> list[Chart]:
             "QA samples",
             note="In brackets: sampled decisions settled (agreed, or by a lead).",
         ),
+        _calibration_chart(),
     ]
 
 

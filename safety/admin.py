@@ -5,11 +5,12 @@ from django.utils.html import format_html, format_html_join
 
 from core.admin_core import ContentAdmin, ReadOnlyRecordMixin
 from core.admin_links import admin_link, short_id
-from safety.calibration_models import DecisionLog
+from safety.calibration_models import DecisionLog, QALog
 from safety.decision_log import DecisionLogAdmin
 from safety.issues import issues_summary
 from safety.models import QASample, ReviewQueueItem, SafetyReport
 from safety.qa_admin import QAQueueAdmin
+from safety.qa_log import QALogAdmin
 from safety.queue_admin import ReviewQueueAdmin
 from safety.review import issue_lines
 
@@ -99,3 +100,4 @@ class SafetyReportAdmin(ReadOnlyRecordMixin, ContentAdmin):
 admin.site.register(ReviewQueueItem, ReviewQueueAdmin)
 admin.site.register(QASample, QAQueueAdmin)
 admin.site.register(DecisionLog, DecisionLogAdmin)
+admin.site.register(QALog, QALogAdmin)

@@ -1,11 +1,12 @@
-"""The decision log as leads read it, and the rollup behind score calibration.
+"""The logs as leads read them (decisions, QA verdicts), and the rollup behind
+score calibration.
 
 Imported at the end of safety.models, so Django finds these models there.
 """
 
 from django.db import models
 
-from safety.models import ReviewAction
+from safety.models import QAAction, ReviewAction
 
 # The rollup's key for "every category": the empty text, which no category
 # read from a report can be (a blank category counts as unknown).
@@ -28,6 +29,17 @@ class DecisionLog(ReviewAction):
             ("export_decisionlog", "Can export the decision log as CSV"),
             ("view_calibration", "Can see the calibration of the pipeline's score"),
         ]
+
+
+class QALog(QAAction):
+    """Verdicts of blind second reviews and of leads (QA), read-only: a proxy,
+    so reading it is a permission of its own (exporting is the decision log's)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "QA verdict"
+        verbose_name_plural = "QA log"
+        default_permissions = ("view",)
 
 
 class CalibrationCount(models.Model):

@@ -161,10 +161,12 @@ class CategoryFilter(admin.SimpleListFilter):
 
 @require_safe
 def export(request, model_admin):
-    """The list's decisions for this query string, as a streamed CSV."""
+    """The list's rows for this query string, as a streamed CSV: the decision
+    log's and the QA log's (an ExportableLogAdmin names its header and rows)."""
     if not (model_admin.has_view_permission(request) and request.user.has_perm(EXPORT_PERMISSION)):
         raise PermissionDenied
-    list_url = reverse("admin:safety_decisionlog_changelist")
+    opts = model_admin.opts
+    list_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     if model_admin.refused_parameters(request.GET):
         # The list says what it ignores, and its export link then leaves it out.
         messages.warning(
@@ -174,15 +176,15 @@ def export(request, model_admin):
     # The list's filters, search and order, without its count and page (get_changelist).
     request.exporting = True
     try:
-        decisions = model_admin.get_changelist_instance(request).queryset
+        rows = model_admin.get_changelist_instance(request).queryset
     except IncorrectLookupParameters as invalid:
         messages.error(request, f"Nothing was exported: the filters are not valid. {invalid}")
         return HttpResponseRedirect(list_url)
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     return streaming_csv(
-        filename=f"decision-log-{stamp}.csv",
-        header=EXPORT_HEADER,
-        rows=export_rows(decisions),
+        filename=f"{model_admin.export_name}-{stamp}.csv",
+        header=model_admin.export_header,
+        rows=model_admin.export_rows(rows),
     )
 
 
@@ -251,7 +253,35 @@ class UnpagedChangeList(ChangeList):
         self.can_show_all = self.multi_page = False
 
 
-class DecisionLogAdmin(AdminPagesMixin, ReadOnlyRecordMixin, ContentAdmin):
+class ExportableLogAdmin(AdminPagesMixin, ReadOnlyRecordMixin, ContentAdmin):
+    """A read-only log whose list exports as CSV (`export` above) for any filter
+    it takes: a subclass names `export_name`, `export_header` and `export_rows`,
+    and lists `AdminPage("export/", export, "export")`."""
+
+    export_name = "log"
+    export_header: tuple[str, ...] = ()
+    sortable_by = ()
+    object_history_template = None
+
+    def export_rows(self, rows):
+        raise NotImplementedError
+
+    def history_view(self, request, object_id, extra_context=None):
+        # The log is append-only and untracked: Django's own page says a row
+        # has no change history, which is the truth.
+        return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
+
+    def get_changelist(self, request, **kwargs):
+        if getattr(request, "exporting", False):
+            return UnpagedChangeList
+        return super().get_changelist(request, **kwargs)
+
+    def changelist_view(self, request, extra_context=None):
+        context = {"may_export": request.user.has_perm(EXPORT_PERMISSION), **(extra_context or {})}
+        return super().changelist_view(request, context)
+
+
+class DecisionLogAdmin(ExportableLogAdmin):
     list_display = (
         "created_at",
         "kind",
@@ -267,11 +297,11 @@ class DecisionLogAdmin(AdminPagesMixin, ReadOnlyRecordMixin, ContentAdmin):
     list_filter = (DecisionFilter, ReasonFilter, ModeratorFilter, CategoryFilter, "created_at")
     # The decisions' own index (review_actions_decisions_idx) serves this order.
     ordering = ("-created_at", "-id")
-    sortable_by = ()
     uuid_search_fields = ("report_id", "report__task__video_id")
     search_help_text = "Search by report or video UUID."
     change_list_template = "admin/safety/decision_log.html"
-    object_history_template = None
+    export_name = "decision-log"
+    export_header = EXPORT_HEADER
     fields = (
         "created_at",
         "kind",
@@ -295,19 +325,11 @@ class DecisionLogAdmin(AdminPagesMixin, ReadOnlyRecordMixin, ContentAdmin):
         decisions = super().get_queryset(request).filter(kind__in=ReviewAction.DECISIONS)
         return decisions.select_related("report", "actor")
 
-    def history_view(self, request, object_id, extra_context=None):
-        # The log is append-only and untracked: Django's own page says a
-        # decision has no change history, which is the truth.
-        return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
-
-    def get_changelist(self, request, **kwargs):
-        if getattr(request, "exporting", False):
-            return UnpagedChangeList
-        return super().get_changelist(request, **kwargs)
+    def export_rows(self, rows):
+        return export_rows(rows)
 
     def changelist_view(self, request, extra_context=None):
         context = {
-            "may_export": request.user.has_perm(EXPORT_PERMISSION),
             "may_calibrate": request.user.has_perm(calibration_views.PERMISSION),
             **(extra_context or {}),
         }

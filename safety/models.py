@@ -454,4 +454,4 @@ class QAClearedReport(models.Model):
 
 
 # The decision log's proxy and the calibration rollup live in their own module.
-from safety.calibration_models import CalibrationCount, DecisionLog  # noqa: E402, F401
+from safety.calibration_models import CalibrationCount, DecisionLog, QALog  # noqa: E402, F401

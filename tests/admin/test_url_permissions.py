@@ -183,6 +183,8 @@ MATRIX = {
     "admin:safety_decisionlog_export": get_only(ONLY_SUPERUSER),
     "admin:safety_decisionlog_calibration": get_only(ONLY_SUPERUSER),
     "admin:safety_decisionlog_calibration_csv": get_only(ONLY_SUPERUSER),
+    **model_pages("safety_qalog", view=ONLY_SUPERUSER, delete=NOBODY),
+    "admin:safety_qalog_export": get_only(ONLY_SUPERUSER),
     # Receipts are the worker's record: no add, no change (PIPELINE_RECORD).
     # Retry, cancel and retract are the editors' operations on them.
     **model_pages("publishing_publishreceipt", view=READERS, delete=NOBODY, acts=EDITING),
@@ -318,6 +320,7 @@ def world(s3_media, roles, settings, tmp_path) -> dict:
         video=video, kind=ArtifactKind.SCRIPT, s3_path=s3_media("script.txt", b"HELLO\n")
     )
     report = PendingReportFactory()
+    qa_sample = _a_qa_sample()
     decision = ReviewAction.objects.create(
         report=PendingReportFactory(), actor=UserFactory(), kind="escalate", note="unsure"
     )
@@ -334,8 +337,12 @@ def world(s3_media, roles, settings, tmp_path) -> dict:
         "videos.artifact": artifact,
         "safety.safetyreport": report,
         "safety.reviewqueueitem": report,
-        "safety.qasample": _a_qa_sample(),
+        "safety.qasample": qa_sample,
         "safety.decisionlog": decision,
+        "safety.qalog": QAAction.objects.create(
+            sample=qa_sample, actor=UserFactory(username="second-reviewer"),
+            stage="review", kind="approve", reason_code="no_violation",
+        ),  # fmt: skip
         "publishing.publishreceipt": receipt,
         "publishing.readyvideo": video,
         "publishing.publishfailure": receipt,

@@ -157,8 +157,8 @@ def test_a_lead_sees_the_charts_drawn_and_follows_one_to_its_list(
     page.get_by_role("link", name="Dashboard").click()
     expect(page).to_have_url(re.compile(r"/admin/insights/dashboard/$"))
     charts = page.locator("canvas[data-chart]")
-    expect(charts).to_have_count(16)
-    expect(page.locator("canvas[data-drawn='true']")).to_have_count(16)
+    expect(charts).to_have_count(17)
+    expect(page.locator("canvas[data-drawn='true']")).to_have_count(17)
     for n in range(charts.count()):
         assert charts.nth(n).evaluate(DRAWN), f"chart {n} is blank"
     assert errors == []

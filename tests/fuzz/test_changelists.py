@@ -31,6 +31,7 @@ LISTS = {
     + ["persona"],
     "/admin/safety/decisionlog/": ["decision", "reason", "moderator", "category"]
     + ["created_at__gte", "created_at__lt"],
+    "/admin/safety/qalog/": ["stage", "verdict", "reviewer", "created_at__gte", "created_at__lt"],
     "/admin/publishing/readyvideo/": [],
     "/admin/publishing/publishreceipt/": ["channel", "status", "status__exact"]
     + ["timestamp__gte", "timestamp__lt"],

@@ -90,6 +90,7 @@ def test_a_lead_sees_every_chart_with_its_numbers_csv_and_list(roles, lead, clie
         "tasks-by-status", "task-failure-rate", "task-durations", "video-ages",
         "receipts-per-day", "publish-latency", "publish-failures",
         "qa-agreement-moderators", "qa-agreement-categories", "qa-overturns",
+        "score-calibration",
     }  # fmt: skip
     for chart in found.values():
         assert f'id="{chart.script_id}"' in page  # the data dashboard.js draws
@@ -164,8 +165,9 @@ def test_a_bad_query_string_gets_a_message_not_an_error(roles, client_for, query
         # section: queue (samples, reports in, decisions), moderators (decisions,
         # handle times, usernames), pipeline (task counts, durations, video ages),
         # publishing (receipts, latency, failures), quality (agreement per moderator,
-        # per category; overturns: settled samples, leads' verdicts).
-        (LEADS, 4 + 3 + 3 + 3 + 3 + 4),
+        # per category; overturns: settled samples, leads' verdicts; the calibration
+        # rollup).
+        (LEADS, 4 + 3 + 3 + 3 + 3 + 5),
         (STAFF_VIEWERS, 4 + 3),  # the pipeline only
     ],
 )

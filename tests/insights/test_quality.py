@@ -49,6 +49,10 @@ def test_the_quality_section_shows_agreement_kappa_and_overturns(roles, lead, cl
     assert found["qa-agreement-moderators"].rows() == [["ana (4)", 75.0, 0.0]]
     assert found["qa-overturns"].rows() == [["ana (4)", 25.0]]
     assert [row[1:] for row in found["qa-agreement-categories"].rows()] == [[75.0, 0.0]]
+    # Four rejections in the calibration rollup, in the bar of their score.
+    calibrated = found["score-calibration"]
+    assert sum(calibrated.series[1][1]) == 4
+    assert found["score-calibration"].note.startswith(("safe:", "unsafe:"))
 
 
 def test_only_leads_see_the_quality_section(roles, client_for):
