@@ -30,7 +30,7 @@ from safety.calibration_models import OVERALL, CalibrationCount
 from safety.models import ActionKind, SafetyReport
 from tests.factories import PendingReportFactory, UserFactory
 
-migration = importlib.import_module("safety.migrations.0008_calibration")
+migration = importlib.import_module("safety.migrations.0009_calibration")
 
 EDGE_SCORES = [
     0.0,
