@@ -8,7 +8,7 @@ human rejected, whether SAFETY_BULK_APPROVE_MAX_SCORE is safe, and which
 categories' scores not to trust (TRUST_RULE).
 
 `score_bin` and `report_categories` define the rollup; the trigger is their
-SQL twin (safety/migrations/0008_calibration.py), and `count_from_scratch`
+SQL twin (safety/migrations/0009_calibration.py), and `count_from_scratch`
 computes the same counts from the log directly, for tests and checks.
 """
 
