@@ -266,6 +266,21 @@ class ExportableLogAdmin(AdminPagesMixin, ReadOnlyRecordMixin, ContentAdmin):
     def export_rows(self, rows):
         raise NotImplementedError
 
+    def closed_filters(self) -> tuple:
+        """(filter, the values it takes) for filters whose choices are closed."""
+        return ()
+
+    def refused_parameters(self, query) -> dict[str, str]:
+        refused = super().refused_parameters(query)
+        for entry, known in self.closed_filters():
+            raw = query.get(entry.parameter_name)
+            if raw is not None and entry.parameter_name not in refused and raw not in known:
+                refused[entry.parameter_name] = (
+                    f"Ignored the filter “{entry.title}”: “{inputs.shown(raw)}” is not one "
+                    f"of {', '.join(sorted(known))}."
+                )
+        return refused
+
     def history_view(self, request, object_id, extra_context=None):
         # The log is append-only and untracked: Django's own page says a row
         # has no change history, which is the truth.
@@ -335,16 +350,8 @@ class DecisionLogAdmin(ExportableLogAdmin):
         }
         return super().changelist_view(request, context)
 
-    def refused_parameters(self, query) -> dict[str, str]:
-        refused = super().refused_parameters(query)
-        for entry, known in ((DecisionFilter, DECISIONS), (ReasonFilter, set(reason_labels()))):
-            raw = query.get(entry.parameter_name)
-            if raw is not None and entry.parameter_name not in refused and raw not in known:
-                refused[entry.parameter_name] = (
-                    f"Ignored the filter “{entry.title}”: “{inputs.shown(raw)}” is not one "
-                    f"of {', '.join(sorted(known))}."
-                )
-        return refused
+    def closed_filters(self):
+        return ((DecisionFilter, DECISIONS), (ReasonFilter, set(reason_labels())))
 
     @admin.display(description="Report")
     def report_column(self, obj):

@@ -14,7 +14,6 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from core import inputs
 from core.admin_pages import AdminPage
 from safety.decision_log import (
     EXPORT_CHUNK_ROWS,
@@ -151,16 +150,8 @@ class QALogAdmin(ExportableLogAdmin):
     def export_rows(self, rows):
         return export_rows(rows)
 
-    def refused_parameters(self, query) -> dict[str, str]:
-        refused = super().refused_parameters(query)
-        for entry, known in ((StageFilter, STAGES), (VerdictFilter, VERDICTS)):
-            raw = query.get(entry.parameter_name)
-            if raw is not None and entry.parameter_name not in refused and raw not in known:
-                refused[entry.parameter_name] = (
-                    f"Ignored the filter “{entry.title}”: “{inputs.shown(raw)}” is not one "
-                    f"of {', '.join(sorted(known))}."
-                )
-        return refused
+    def closed_filters(self):
+        return ((StageFilter, STAGES), (VerdictFilter, VERDICTS))
 
     @admin.display(description="Report")
     def report_column(self, obj):
