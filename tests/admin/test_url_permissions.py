@@ -15,7 +15,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from contentops.roles import EDITORS, MODERATORS, STAFF_VIEWERS
+from contentops.roles import EDITORS, LEADS, MODERATORS, STAFF_VIEWERS
 from monitoring.models import Incident
 from personas.models import Persona
 from publishing.models import PublishReceipt, PublishStatus
@@ -35,20 +35,22 @@ from videos.models import Artifact, ArtifactKind, Task, TaskType, Video, VideoSt
 
 pytestmark = pytest.mark.django_db
 
-ANONYMOUS, VIEWER, EDITOR, MODERATOR, REVIEWER, SUPERUSER = ROLES = (
+ANONYMOUS, VIEWER, EDITOR, MODERATOR, REVIEWER, LEAD, SUPERUSER = ROLES = (
     "anonymous",
     "viewer",
     "editor",
     "moderator",
     "reviewer",  # the review permission only: a moderator who may not take over
+    "lead",
     "superuser",
 )
 NOBODY = frozenset()
 ONLY_SUPERUSER = frozenset({SUPERUSER})
 STAFF = frozenset(ROLES) - {ANONYMOUS}
-READERS = frozenset({VIEWER, EDITOR, MODERATOR, SUPERUSER})  # the view permissions
+READERS = frozenset({VIEWER, EDITOR, MODERATOR, LEAD, SUPERUSER})  # the view permissions
 EDITING = frozenset({EDITOR, SUPERUSER})
-REVIEWING = frozenset({MODERATOR, REVIEWER, SUPERUSER})
+REVIEWING = frozenset({MODERATOR, REVIEWER, LEAD, SUPERUSER})
+LEADING = frozenset({LEAD, SUPERUSER})  # the leads' own pages
 
 # What a request may answer.
 OPEN = "open"  # 2xx or 3xx (not to the login page); 400/409: the operation refused the post
@@ -166,25 +168,25 @@ MATRIX = {
     "admin:safety_reviewqueueitem_renew": button(REVIEWING),
     "admin:safety_reviewqueueitem_release": button(REVIEWING),
     "admin:safety_reviewqueueitem_decide": button(REVIEWING),
-    "admin:safety_reviewqueueitem_takeover": button({MODERATOR, SUPERUSER}),
+    "admin:safety_reviewqueueitem_takeover": button({MODERATOR, LEAD, SUPERUSER}),
     # QA: moderators second-review; a lead's verdict and the agreement table
-    # need the leads' resolve permission (held here by the superuser only).
+    # need the leads' resolve permission.
     **model_pages("safety_qasample", view=REVIEWING, change=REVIEWING, delete=NOBODY),
     "admin:safety_qasample_review": rule(REVIEWING),
-    "admin:safety_qasample_agreement": get_only(ONLY_SUPERUSER),
+    "admin:safety_qasample_agreement": get_only(LEADING),
     "admin:safety_qasample_next": button(REVIEWING),
     "admin:safety_qasample_claim": button(REVIEWING),
     "admin:safety_qasample_renew": button(REVIEWING),
     "admin:safety_qasample_release": button(REVIEWING),
     "admin:safety_qasample_decide": button(REVIEWING),
-    "admin:safety_qasample_resolve": button(ONLY_SUPERUSER),
-    # The decision log, its export and the score calibration: leads' (not a role here).
-    **model_pages("safety_decisionlog", view=ONLY_SUPERUSER, delete=NOBODY),
-    "admin:safety_decisionlog_export": get_only(ONLY_SUPERUSER),
-    "admin:safety_decisionlog_calibration": get_only(ONLY_SUPERUSER),
-    "admin:safety_decisionlog_calibration_csv": get_only(ONLY_SUPERUSER),
-    **model_pages("safety_qalog", view=ONLY_SUPERUSER, delete=NOBODY),
-    "admin:safety_qalog_export": get_only(ONLY_SUPERUSER),
+    "admin:safety_qasample_resolve": button(LEADING),
+    # The decision log, its export and the score calibration, and the QA log: leads'.
+    **model_pages("safety_decisionlog", view=LEADING, delete=NOBODY),
+    "admin:safety_decisionlog_export": get_only(LEADING),
+    "admin:safety_decisionlog_calibration": get_only(LEADING),
+    "admin:safety_decisionlog_calibration_csv": get_only(LEADING),
+    **model_pages("safety_qalog", view=LEADING, delete=NOBODY),
+    "admin:safety_qalog_export": get_only(LEADING),
     # Receipts are the worker's record: no add, no change (PIPELINE_RECORD).
     # Retry, cancel and retract are the editors' operations on them.
     **model_pages("publishing_publishreceipt", view=READERS, delete=NOBODY, acts=EDITING),
@@ -192,10 +194,9 @@ MATRIX = {
     **model_pages("publishing_readyvideo", view=EDITING, change=EDITING, delete=NOBODY),
     "admin:publishing_readyvideo_approve": rule(EDITING),
     **model_pages("publishing_publishfailure", view=EDITING, change=EDITING, delete=NOBODY),
-    # Incidents are the monitor's record: leads (not in this matrix: see
-    # tests/monitoring/test_admin.py) and the superuser read them, nobody writes.
-    "admin:app_list[monitoring]": rule(ONLY_SUPERUSER, refused=NOT_FOUND),
-    **model_pages("monitoring_incident", view=ONLY_SUPERUSER, delete=NOBODY),
+    # Incidents are the monitor's record: leads and the superuser read them, nobody writes.
+    "admin:app_list[monitoring]": rule(LEADING, refused=NOT_FOUND),
+    **model_pages("monitoring_incident", view=LEADING, delete=NOBODY),
     # The dashboard: every role here may open one section of it (queue, pipeline or
     # publishing); a POST shows the page and changes nothing.
     "admin:insights_dashboard_changelist": rule(STAFF),
@@ -396,6 +397,7 @@ def people(roles) -> dict:
         EDITOR: UserFactory(username="editor", groups=[EDITORS]),
         MODERATOR: UserFactory(username="moderator", groups=[MODERATORS]),
         REVIEWER: reviewer,
+        LEAD: UserFactory(username="lead", groups=[LEADS]),
         SUPERUSER: UserFactory(username="root", is_superuser=True),
     }
 
