@@ -26,7 +26,7 @@ INTRO = {
     "permissions": (
         "Every URL of the admin, read from Django's URL resolver (custom pages included), is "
         "requested by GET and POST as anonymous, staff viewer, editor, moderator, a moderator "
-        "without take-over and superuser, with real rows; each answer must be the one "
+        "without take-over, lead and superuser, with real rows; each answer must be the one "
         "`MATRIX` in the test states (a URL missing from it fails), and a refused POST, or any "
         "POST on what the pipeline wrote, must leave every table as it was. An escape is a "
         "role reaching a page or an effect it must not.",
