@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from core.db import SeedNow, SeedUUID
 from core.history import tracked
+from core.leases import LeasedRow
 from core.vocabulary import check_in
 
 
@@ -52,7 +53,7 @@ class ReportQuerySet(models.QuerySet):
 
 
 @tracked(exclude=["severity_rank", "claim_expires_at"])
-class SafetyReport(models.Model):
+class SafetyReport(LeasedRow, models.Model):
     id = models.UUIDField(
         primary_key=True, default=uuid.uuid4, db_default=SeedUUID(), db_column="report_id"
     )
@@ -143,20 +144,6 @@ class SafetyReport(models.Model):
     def video_id(self):
         """The key of the report's video, without loading the video."""
         return self.task.video_id if self.task_id else None
-
-    def claim_is_live(self, now) -> bool:
-        """Someone holds the report: claimed, and the lease not yet run out."""
-        return (
-            self.claimed_by_id is not None
-            and self.claim_expires_at is not None
-            and self.claim_expires_at > now
-        )
-
-    def held_by(self, user, now) -> bool:
-        return self.claim_is_live(now) and self.claimed_by_id == user.pk
-
-    def held_by_other(self, user, now) -> bool:
-        return self.claim_is_live(now) and self.claimed_by_id != user.pk
 
 
 class ActionKind(models.TextChoices):
@@ -309,7 +296,7 @@ class QAVerdict(models.TextChoices):
     REJECTED = "rejected"
 
 
-class QASample(models.Model):
+class QASample(LeasedRow, models.Model):
     """A report drawn for a blind second review. `first_verdict`, `moderator`
     and `first_decision` are what the second reviewer must not see; the
     verdicts after them are QAAction rows, append-only. `status` and the claim
@@ -356,19 +343,6 @@ class QASample(models.Model):
 
     def __str__(self):
         return f"QA of report {str(self.report_id)[:8]}"
-
-    def claim_is_live(self, now) -> bool:
-        return (
-            self.claimed_by_id is not None
-            and self.claim_expires_at is not None
-            and self.claim_expires_at > now
-        )
-
-    def held_by(self, user, now) -> bool:
-        return self.claim_is_live(now) and self.claimed_by_id == user.pk
-
-    def held_by_other(self, user, now) -> bool:
-        return self.claim_is_live(now) and self.claimed_by_id != user.pk
 
 
 class QAStage(models.TextChoices):
