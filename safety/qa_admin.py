@@ -15,23 +15,12 @@ from safety import qa, qa_views
 from safety.issues import issues_summary
 from safety.models import QAStatus
 from safety.queue import describe_wait
+from safety.queue_admin import WorkStateFilter
 
 
-class QAStateFilter(admin.SimpleListFilter):
-    title = "state"
-    parameter_name = "state"
-
+class QAStateFilter(WorkStateFilter):
     def lookups(self, request, model_admin):
         return [("open", "Waiting for a second review"), ("disputed", "Disagreements (for leads)")]
-
-    def choices(self, changelist):
-        # "Waiting" is the default view, so it replaces Django's "All" choice.
-        for value, label in self.lookup_choices:
-            yield {
-                "selected": (self.value() or "open") == value,
-                "query_string": changelist.get_query_string({self.parameter_name: value}),
-                "display": label,
-            }
 
     def queryset(self, request, queryset):
         if self.value() == "disputed":

@@ -32,21 +32,26 @@ from safety.queue import (
 )
 
 
-class StateFilter(admin.SimpleListFilter):
+class WorkStateFilter(admin.SimpleListFilter):
+    """A work list's state: its first choice (what waits) is the default view,
+    so it replaces Django's "All" choice. The review and QA queues use it."""
+
     title = "state"
     parameter_name = "state"
 
-    def lookups(self, request, model_admin):
-        return [("pending", "Waiting for a moderator"), ("escalated", "Escalated (for leads)")]
-
     def choices(self, changelist):
-        # "Waiting" is the default view, so it replaces Django's "All" choice.
+        default = self.lookup_choices[0][0]
         for value, label in self.lookup_choices:
             yield {
-                "selected": (self.value() or "pending") == value,
+                "selected": (self.value() or default) == value,
                 "query_string": changelist.get_query_string({self.parameter_name: value}),
                 "display": label,
             }
+
+
+class StateFilter(WorkStateFilter):
+    def lookups(self, request, model_admin):
+        return [("pending", "Waiting for a moderator"), ("escalated", "Escalated (for leads)")]
 
     def queryset(self, request, queryset):
         if self.value() == "escalated":
