@@ -32,6 +32,8 @@ LISTS = {
     "/admin/safety/decisionlog/": ["decision", "reason", "moderator", "category"]
     + ["created_at__gte", "created_at__lt"],
     "/admin/safety/qalog/": ["stage", "verdict", "reviewer", "created_at__gte", "created_at__lt"],
+    "/admin/safety/qasample/": ["state"],
+    "/admin/insights/dashboard/": ["days", "section", "csv"],
     "/admin/publishing/readyvideo/": [],
     "/admin/publishing/publishreceipt/": ["channel", "status", "status__exact"]
     + ["timestamp__gte", "timestamp__lt"],
