@@ -14,6 +14,7 @@ from botocore.config import Config
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from contentops.database import replica_database
 from contentops.env import (
     env_bool,
     env_choice,
@@ -95,6 +96,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After auth and messages: ends sessions past their idle or absolute limit, saying so.
     "accounts.sessions.SessionLimitsMiddleware",
+    # After URL resolution and the session checks: the listed pages' GETs read
+    # from the replica (contentops/replicas.py); removes itself without one.
+    "contentops.replicas.ReplicaReadsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -137,6 +141,21 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+
+# A streaming replica for the reads of lists, the gallery, the timeline and
+# dashboards (core/replicas.py, contentops/replicas.py); unset, one server.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "").strip()
+# Above the tolerable lag, so whoever wrote reads it back from the primary.
+DATABASE_REPLICA_STICKY_SECONDS = env_int("DATABASE_REPLICA_STICKY_SECONDS", 30)
+DATABASE_REPLICA_MAX_LAG_SECONDS = env_float("DATABASE_REPLICA_MAX_LAG_SECONDS", 10.0)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = replica_database(
+        DATABASE_REPLICA_URL,
+        primary=DATABASES["default"],
+        sticky_seconds=DATABASE_REPLICA_STICKY_SECONDS,
+        max_lag_seconds=DATABASE_REPLICA_MAX_LAG_SECONDS,
+    )
+    DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -10,10 +10,11 @@ middleware removes itself at startup and costs nothing.
 """
 
 import time
+from contextlib import ExitStack
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
-from django.db import connection
+from django.db import connections
 
 
 class QueryTimer:
@@ -51,7 +52,10 @@ class ServerTimingMiddleware:
     def __call__(self, request):
         queries = QueryTimer()
         start = time.perf_counter()
-        with connection.execute_wrapper(queries):
+        # Every alias: a page reading from the replica counts those queries too.
+        with ExitStack() as wrapped:
+            for alias in connections:
+                wrapped.enter_context(connections[alias].execute_wrapper(queries))
             response = self.get_response(request)
         response["Server-Timing"] = header(time.perf_counter() - start, queries)
         return response
