@@ -60,6 +60,22 @@ case "$PROFILE" in
   *) usage ;;
 esac
 
+# STACK_PORT_OFFSET shifts every port of the profile, so a second stack of the
+# same profile (another checkout) runs beside the first; its state is that
+# checkout's var/. Postgres's ports move by the offset, SeaweedFS's by a
+# twentieth of it: theirs lie 1000 apart, and 10000 from their gRPC twins, so
+# a whole 1000 would land on a neighbour's (1000 moves them by 50).
+OFFSET=${STACK_PORT_OFFSET:-0}
+[[ "$OFFSET" =~ ^[0-9]+$ ]] && [ "$OFFSET" -le 10000 ] ||
+  { echo "STACK_PORT_OFFSET=$OFFSET is not a whole number from 0 to 10000" >&2; exit 2; }
+PG_PORT=$((PG_PORT + OFFSET))
+WEED_SHIFT=$((OFFSET / 20))
+WEED_S3_PORT=$((WEED_S3_PORT + WEED_SHIFT)) WEED_MASTER_PORT=$((WEED_MASTER_PORT + WEED_SHIFT))
+WEED_VOLUME_PORT=$((WEED_VOLUME_PORT + WEED_SHIFT)) WEED_FILER_PORT=$((WEED_FILER_PORT + WEED_SHIFT))
+WEED_WEBDAV_PORT=$((WEED_WEBDAV_PORT + WEED_SHIFT)) WEED_ADMIN_PORT=$((WEED_ADMIN_PORT + WEED_SHIFT))
+# The streaming replica (test and bench profiles) listens beside the primary.
+PG_REPLICA_PORT=$((PG_PORT + 1))
+
 VAR_DIR=$ROOT/var/$PROFILE
 mkdir -p "$VAR_DIR"
 
@@ -198,6 +214,11 @@ start_postgres() {
       echo "synchronous_commit = off"
       echo "full_page_writes = off"
     fi
+    if [ "$PROFILE" != run ]; then
+      # The replica's slot keeps WAL until the replica has it; a replica left
+      # stopped must not fill the disk (past this it is rebuilt instead).
+      echo "max_slot_wal_keep_size = $([ "$PROFILE" = bench ] && echo 8GB || echo 1GB)"
+    fi
     if [ "$PROFILE" = bench ]; then
       # Sized for 1M-video datasets on a machine with a few GB to spare; durable
       # (writes are measured), with room for bulk loads between checkpoints.
@@ -242,11 +263,119 @@ SQL
   export DATABASE_URL="postgres://contentops:contentops@127.0.0.1:$PG_PORT/contentops"
 }
 
+USER_DATABASE_URL=${DATABASE_URL:-}
 if [ -n "${DATABASE_URL:-}" ]; then
-  log "DATABASE_URL is set; not starting PostgreSQL"
+  log "DATABASE_URL is set; not starting PostgreSQL (nor its replica)"
 else
   start_postgres
 fi
+# ---------------------------------------------------------------------------
+# 2b. A streaming replica of the private cluster (test and bench profiles):
+#     pg_basebackup -R with a replication slot, hot standby on its own port.
+#     Kept under var/<profile>/pg-replica and restarted; copied afresh only
+#     when it is missing, belongs to another cluster or cannot catch up.
+# ---------------------------------------------------------------------------
+REPLICA_DIR=$VAR_DIR/pg-replica
+REPLICA_LOG=$VAR_DIR/pg-replica.log
+REPLICA_SLOT=contentops_replica
+
+replica_ctl() { "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$REPLICA_DIR" "$@" 9>&-; }
+primary_sql() { pg_psql -At -d postgres -c "$1"; }
+replica_sql() {
+  "${PG_AS[@]}" "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$PG_SOCKET_DIR" \
+    -p "$PG_REPLICA_PORT" -U postgres -d postgres -c "$1" 9>&-
+}
+
+stop_replica() {
+  replica_ctl status >/dev/null 2>&1 || return 0
+  log "stopping the PostgreSQL replica"
+  replica_ctl stop -m fast -w -t 60 >/dev/null
+}
+
+# The primary's settings, on the replica's port, as a hot standby.
+write_replica_conf() {
+  {
+    sed -e "s/^port = .*/port = $PG_REPLICA_PORT/" "$PG_DIR/stack.conf"
+    echo "hot_standby = on"
+    # Long list queries are not cancelled by the primary's vacuum.
+    echo "hot_standby_feedback = on"
+  } >"$REPLICA_DIR/stack.conf"
+  chown "$(stat -c %U "$PG_DIR")" "$REPLICA_DIR/stack.conf"
+}
+
+copy_replica() {
+  log "copying the cluster to var/$PROFILE/pg-replica (pg_basebackup)"
+  replica_ctl status >/dev/null 2>&1 && replica_ctl stop -m immediate -w >/dev/null
+  find "$REPLICA_DIR" -mindepth 1 -delete 2>/dev/null || true
+  primary_sql "SELECT pg_drop_replication_slot('$REPLICA_SLOT') FROM pg_replication_slots
+               WHERE slot_name = '$REPLICA_SLOT' AND NOT active" >/dev/null
+  mkdir -p "$REPLICA_DIR"
+  chown "$(stat -c %U "$PG_DIR")" "$REPLICA_DIR"
+  chmod 700 "$REPLICA_DIR"
+  "${PG_AS[@]}" "$PG_BIN/pg_basebackup" -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres \
+    -D "$REPLICA_DIR" -R -X stream -C -S "$REPLICA_SLOT" --checkpoint=fast 9>&- ||
+    die "pg_basebackup failed"
+}
+
+# Streaming and replayed up to where the primary was when asked, within $1 s.
+replica_caught_up() {
+  local target i
+  target=$(primary_sql "SELECT pg_current_wal_lsn()")
+  for ((i = 0; i < $1 * 2; i++)); do
+    [ "$(replica_sql "SELECT pg_last_wal_replay_lsn() >= '$target'::pg_lsn
+                      AND EXISTS (SELECT FROM pg_stat_wal_receiver WHERE status = 'streaming')" \
+         2>/dev/null)" = t ] && return 0
+    sleep 0.5
+  done
+  return 1
+}
+
+boot_replica() {
+  write_replica_conf
+  touch "$REPLICA_LOG"
+  chown "$(stat -c %U "$PG_DIR")" "$REPLICA_LOG"
+  replica_ctl start -w -t 120 -l "$REPLICA_LOG" >/dev/null
+}
+
+start_replica() {
+  port_in_use "$PG_REPLICA_PORT" && ! replica_ctl status >/dev/null 2>&1 &&
+    die "port $PG_REPLICA_PORT (PostgreSQL replica) is already in use"
+  if replica_ctl status >/dev/null 2>&1; then
+    log "stopping a PostgreSQL replica left over from an earlier session"
+    replica_ctl stop -m fast -w -t 60 >/dev/null || true
+  fi
+  # The slot is the primary's memory of this copy: without it (a new primary,
+  # or WAL it had to drop) the copy cannot follow.
+  local slot
+  slot=$(primary_sql "SELECT coalesce(wal_status, '') FROM pg_replication_slots
+                      WHERE slot_name = '$REPLICA_SLOT'")
+  CLEANUPS+=(stop_replica)
+  if [ -s "$REPLICA_DIR/PG_VERSION" ] && [ -e "$REPLICA_DIR/standby.signal" ] &&
+    [ -n "$slot" ] && [ "$slot" != lost ]; then
+    log "starting the PostgreSQL replica on 127.0.0.1:$PG_REPLICA_PORT (log: var/$PROFILE/pg-replica.log)"
+    if boot_replica && replica_caught_up "$REPLICA_CATCHUP_SECONDS"; then
+      return 0
+    fi
+    log "the replica did not catch up within ${REPLICA_CATCHUP_SECONDS}s; copying it again"
+  fi
+  copy_replica
+  log "starting the PostgreSQL replica on 127.0.0.1:$PG_REPLICA_PORT (log: var/$PROFILE/pg-replica.log)"
+  boot_replica || { tail -n 20 "$REPLICA_LOG" >&2; die "the PostgreSQL replica did not start"; }
+  replica_caught_up 120 || { tail -n 20 "$REPLICA_LOG" >&2; die "the PostgreSQL replica does not stream"; }
+}
+
+if [ "$PROFILE" != run ] && [ -z "$USER_DATABASE_URL" ]; then
+  REPLICA_CATCHUP_SECONDS=$([ "$PROFILE" = bench ] && echo 600 || echo 60)
+  start_replica
+  replica_url="postgres://contentops:contentops@127.0.0.1:$PG_REPLICA_PORT/contentops"
+  # Server-level, like DATABASE_URL: the replica tests and the bench name their database.
+  if [ "$PROFILE" = test ]; then
+    export TEST_DATABASE_REPLICA_URL=$replica_url
+  else
+    export BENCH_DATABASE_REPLICA_URL=$replica_url
+  fi
+fi
+
 # psql, pg_dump etc. on PATH for the command (same major as the server).
 if find_pg_bin; then PATH=$PATH:$PG_BIN; fi
 
@@ -416,7 +545,7 @@ esac
 export VIRTUAL_ENV=$VENV
 export PATH=$VENV/bin:$PATH
 
-CONTRACT_VARS=(DATABASE_URL S3_ENDPOINT_URL S3_BUCKET S3_ACCESS_KEY_ID S3_SECRET_ACCESS_KEY S3_REGION
+CONTRACT_VARS=(DATABASE_URL TEST_DATABASE_REPLICA_URL BENCH_DATABASE_REPLICA_URL S3_ENDPOINT_URL S3_BUCKET S3_ACCESS_KEY_ID S3_SECRET_ACCESS_KEY S3_REGION
   SECRET_KEY DEBUG CHROMIUM_PATH DJANGO_ALLOW_ASYNC_UNSAFE PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD)
 {
   echo "# Environment of the running 'stack.sh $PROFILE' session; removed when it stops."
@@ -428,6 +557,7 @@ CONTRACT_VARS=(DATABASE_URL S3_ENDPOINT_URL S3_BUCKET S3_ACCESS_KEY_ID S3_SECRET
 # (password masked: a user-provided URL may hold a real one)
 log "DATABASE_URL=$(sed -E 's#(://[^:/@]*):[^@]*@#\1:***@#' <<<"$DATABASE_URL")"
 log "S3_ENDPOINT_URL=$S3_ENDPOINT_URL S3_BUCKET=$S3_BUCKET"
+[ -z "${replica_url:-}" ] || log "${PROFILE^^}_DATABASE_REPLICA_URL: a streaming replica on 127.0.0.1:$PG_REPLICA_PORT"
 
 # ---------------------------------------------------------------------------
 # 6. The command (in the foreground, so Ctrl-C and an interactive stdin -- e.g.
