@@ -11,13 +11,13 @@ import sys
 import time
 from pathlib import Path
 
-from bench import datasets, fixtures, machine, pages, publishing, report, review
+from bench import datasets, fixtures, machine, pages, publishing, replica, report, review
 from bench.client import BenchError, Session
 from bench.server import Gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGS = ROOT / "var" / "bench" / "logs"
-STEPS = ("pages", "review", "saves", "publish")
+STEPS = ("pages", "review", "saves", "publish", "replica")
 
 
 def say(message: str) -> None:
@@ -37,6 +37,8 @@ def arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--save-rows", type=int, default=2000, help="rows per kind of save")
     parser.add_argument("--publish-tasks", type=int, default=300)
     parser.add_argument("--publish-workers", default="1,2,4")
+    parser.add_argument("--replica-clients", type=int, default=8, help="concurrent list clients")
+    parser.add_argument("--replica-seconds", type=float, default=20, help="per read mode")
     parser.add_argument("--only", default=",".join(STEPS), help=f"some of {', '.join(STEPS)}")
     parser.add_argument("--no-seed", action="store_true", help="use the databases as they are")
     parser.add_argument("--output", default="docs/benchmarks.md", help="'-' writes no file")
@@ -104,6 +106,22 @@ def measure_review(data, env, args) -> report.ReviewNextResult:
     result.size = data.name
     say(f"{data.name}: review next p95 {result.timing.p95:.1f} ms (server)")
     return result
+
+
+def measure_replica(run, data, env, picks: dict, args) -> None:
+    if not env.get("BENCH_DATABASE_REPLICA_URL"):
+        run.notes.append("Replica not measured: this bench stack started no replica.")
+        return
+    run.replica_pages = [page.ours for page in pages.pages(picks) if page.stock]
+    say(f"{data.name}: list throughput, {args.replica_clients} clients, without and with replica")
+    run.replica = replica.compare(
+        env=env, dataset_url=data.url, paths=run.replica_pages, port=args.port,
+        workers=args.gunicorn_workers, clients=args.replica_clients,
+        seconds=args.replica_seconds, logs=LOGS,
+        log_in=lambda session: session.log_in(fixtures.ADMIN, fixtures.PASSWORD),
+    )  # fmt: skip
+    for found in run.replica:
+        say(f"{data.name}: reads {found.mode}: {found.per_second:.1f} requests/s")
 
 
 def measure_saves(data, env, args) -> report.SaveResult:
@@ -178,6 +196,8 @@ def main(argv=None) -> int:
                     run.review_next = measure_review(data, env, args)
                 else:
                     run.notes.append(f"Review next not measured: {name} has no pending report.")
+        if last and "replica" in args.only:
+            measure_replica(run, data, server_env, picks, args)
     if "saves" in args.only:
         run.saves = measure_saves(data, env, args)
     if "publish" in args.only:

@@ -8,6 +8,9 @@ import math
 import statistics
 from dataclasses import dataclass, field
 
+from bench.replica import Throughput
+from bench.replica import section as replica_section
+
 # The targets: reported, never asserted.
 PAGE_MEDIAN_MS = 150  # every page of ours at L
 GROWTH = 1.5  # L median at most this times the S median
@@ -165,6 +168,8 @@ class Run:
     worker_size: str = ""
     machine: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    replica: list[Throughput] = field(default_factory=list)  # bench/replica.py
+    replica_pages: list[str] = field(default_factory=list)
 
 
 def _ms(value: float | None) -> str:
@@ -249,6 +254,7 @@ def render(run: Run) -> str:
         detail_rows,
     )
     out += _saves_section(run) + _review_section(run) + _worker_section(run)
+    out += replica_section(run.replica, pages=run.replica_pages)
     out += ["", "## Machine", ""]
     out += _table(["", ""], [[key, value] for key, value in run.machine.items()])
     if run.notes:
