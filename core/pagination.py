@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connections
 from django.utils.functional import cached_property
 
 
@@ -55,7 +55,8 @@ class BoundedPaginator(Paginator):
         shows the whole table (no filter, no search): one catalogue lookup."""
         if not self.capped or self.object_list.query.where:
             return None
-        with connection.cursor() as cursor:
+        # The list's own database: the replica, when the page reads from it.
+        with connections[self.object_list.db].cursor() as cursor:
             cursor.execute(
                 "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
                 [self.object_list.model._meta.db_table],
