@@ -7,8 +7,9 @@ middleware opens for the pages that tolerate a little lag; everything else
 of apps not in `REPLICA_APPS`: sign-in, sessions, lockouts, second factor)
 stays on the primary. The scope opens only while the replica answers and
 lags less than `DATABASE_REPLICA_MAX_LAG_SECONDS`, asked at most once per
-`LAG_CHECK_SECONDS` per process, so a replica that is down or behind costs
-a page nothing but its primary reads.
+`LAG_CHECK_SECONDS` per process (`UNREACHABLE_RECHECK_SECONDS` once it did
+not answer), so a replica that is down or behind costs a page nothing but
+its primary reads.
 """
 
 import contextvars
@@ -26,6 +27,9 @@ REPLICA_APPS = frozenset(
 )
 # How long one answer about the replica's health is trusted, per process.
 LAG_CHECK_SECONDS = 1.0
+# A replica that does not answer costs a request its connect timeout: ask
+# again less often.
+UNREACHABLE_RECHECK_SECONDS = 10.0
 # Caught up when nothing received waits for replay; else the age of the last
 # transaction replayed (it grows while replay stalls behind a write).
 LAG_SQL = """
@@ -70,15 +74,17 @@ class _Health:
     """The replica's last known health, per process (lock-free: a race only
     asks the replica twice)."""
 
-    checked_at = float("-inf")
+    next_check = float("-inf")
     healthy = False
 
 
 def replica_healthy() -> bool:
     now = time.monotonic()
-    if now - _Health.checked_at >= LAG_CHECK_SECONDS:
-        _Health.healthy = replica_lag_seconds() <= settings.DATABASE_REPLICA_MAX_LAG_SECONDS
-        _Health.checked_at = now
+    if now >= _Health.next_check:
+        lag = replica_lag_seconds()
+        _Health.healthy = lag <= settings.DATABASE_REPLICA_MAX_LAG_SECONDS
+        wait = UNREACHABLE_RECHECK_SECONDS if lag == float("inf") else LAG_CHECK_SECONDS
+        _Health.next_check = now + wait
     return _Health.healthy
 
 
@@ -92,11 +98,6 @@ def replica_lag_seconds() -> float:
         # Closed, so the next check connects afresh instead of reusing a dead socket.
         connections[REPLICA].close()
         return float("inf")
-
-
-def forget_health() -> None:
-    """Ask the replica again at the next scope (after settings change, in tests)."""
-    _Health.checked_at = float("-inf")
 
 
 class ReplicaRouter:
