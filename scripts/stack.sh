@@ -6,6 +6,8 @@
 # For the chosen profile, with all state under var/<profile>/ (git-ignored):
 #   1. makes sure .venv is installed (scripts/ensure-venv.sh);
 #   2. starts a private PostgreSQL cluster, unless DATABASE_URL is already set;
+#      (test and bench profiles) and a streaming replica of it, exported as
+#      TEST_DATABASE_REPLICA_URL / BENCH_DATABASE_REPLICA_URL (server-level);
 #   3. starts SeaweedFS (`weed mini`) as the S3 server and makes sure the
 #      bucket exists, unless S3_ENDPOINT_URL is already set;
 #   4. (test profile) makes sure Chromium is installed;
@@ -17,7 +19,8 @@
 # for other terminals (`source var/run/env.sh`).
 #
 # The profiles use different ports and directories, so `make test` and
-# `make bench` can run while `make run` is up. Data in var/<profile>/ survives
+# `make bench` can run while `make run` is up. STACK_PORT_OFFSET=N moves a
+# profile's ports (see below), for a second checkout's stack beside them. Data in var/<profile>/ survives
 # restarts (the bench profile's datasets take a while to build).
 set -euo pipefail
 
