@@ -86,7 +86,9 @@ LEFT JOIN LATERAL (
 # When an editor archived a video: a few days after its last step, or
 # halfway from it to now when that is sooner (so it is in the past).
 _LAST_STEP = "COALESCE(decided_at, checked_at, failed_at, produced_at, created_at)"
-ARCHIVED_AT = f"LEAST({_LAST_STEP} + interval '3 days', {_LAST_STEP} + (now() - {_LAST_STEP}) * 0.5)"
+ARCHIVED_AT = (
+    f"LEAST({_LAST_STEP} + interval '3 days', {_LAST_STEP} + (now() - {_LAST_STEP}) * 0.5)"
+)
 
 
 def _context(kind: str, key: str) -> str:
@@ -195,7 +197,8 @@ CROSS JOIN LATERAL (
     -- Attempt a runs at step 2a and, but for the last, fails back at 2a + 1.
     SELECT 2 * a + back,
         CASE WHEN a = t.attempts AND back = 1 THEN d.done_at
-             ELSE t.not_before + (d.done_at - t.not_before) * ((a - 1 + back * 0.5) / t.attempts)::float8
+             ELSE t.not_before
+                  + (d.done_at - t.not_before) * ((a - 1 + back * 0.5) / t.attempts)::float8
         END,
         CASE WHEN back = 0 THEN 'running' WHEN a < t.attempts THEN 'queued' ELSE t.status END,
         CASE WHEN a = t.attempts AND back = 1 THEN t.state_version
@@ -298,7 +301,9 @@ ON CONFLICT (pgh_id) DO NOTHING
 # Whether the batch ending at video `last` is loaded: its insert event is
 # written in the same transaction as every other event of the batch.
 LOADED_SQL = f"""
-SELECT EXISTS (SELECT FROM videos_videoevent WHERE pgh_id = {event_id("videos_videoevent", "%s", "1")})
+SELECT EXISTS (
+    SELECT FROM videos_videoevent WHERE pgh_id = {event_id("videos_videoevent", "%s", "1")}
+)
 """
 
 BATCH_STEPS = (

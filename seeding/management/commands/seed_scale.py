@@ -9,8 +9,8 @@ class Command(BaseCommand):
     help = (
         "Load a large, realistic dataset for benchmarks: videos 1..N with their personas, "
         "tasks, artifact rows (no S3 objects), safety reports, review logs and publish "
-        "receipts, and the history events of their lives. Deterministic and resumable: a rerun loads "
-        "only the videos that are missing."
+        "receipts, and the history events of their lives. Deterministic and resumable: "
+        "a rerun loads only the videos (and history) that are missing."
     )
 
     def add_arguments(self, parser):
