@@ -16,6 +16,7 @@ a prune for longer than one batch. The project owns this (not an app)
 because the list names every app's event model.
 """
 
+import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -145,14 +146,22 @@ def _delete_orphaned_contexts(cursor, contexts: list) -> int:
     return cursor.rowcount
 
 
+# The tables the sweep takes its turns on, round and round.
+_SWEEP_TURNS = itertools.cycle(EVENT_MODELS)
+
+
 def prune_history_step() -> None:
-    """The publish worker's sweep step: one batch per event table at most, so
-    each sweep does a bounded amount and history shrinks over many sweeps."""
-    pruned = prune_history(max_batches=1)
-    if pruned.total:
-        log.info(
-            "Pruned %s history events and %s contexts older than %s",
-            pruned.total,
-            pruned.contexts,
-            pruned.before,
+    """The publish worker's sweep step: one batch at most, from the next table
+    (in turn) that holds expired events, so a sweep never delays publishing by
+    more than one short batch and history shrinks over many sweeps."""
+    if retention_off_reason():
+        return
+    before = cutoff()
+    for _ in EVENT_MODELS:
+        table = next(_SWEEP_TURNS)._meta.db_table
+        events, contexts = prune_batch(
+            table=table, before=before, size=settings.HISTORY_PRUNE_BATCH
         )
+        if events:
+            log.info("Pruned %s events of %s and %s contexts", events, table, contexts)
+            return

@@ -15,6 +15,7 @@ from accounts.models import TwoFactorEvent, TwoFactorKind
 from contentops import retention
 from contentops.retention import prune_history
 from monitoring.models import Incident, IncidentKind
+from personas.models import Persona
 from publishing.worker import SWEEP_STEPS, Worker
 from safety.models import ActionKind, ReviewAction
 from tests.factories import PendingReportFactory, PersonaFactory, UserFactory, VideoFactory
@@ -167,15 +168,19 @@ def test_only_pghistory_event_tables_are_on_the_list():
     assert set(retention.EVENT_MODELS) == event_models
 
 
-def test_the_publish_workers_sweep_prunes_one_batch_per_table(pipeline_db, settings):
+def test_the_publish_workers_sweep_prunes_one_batch(pipeline_db, settings):
     settings.HISTORY_PRUNE_BATCH = 2
     videos = [VideoFactory() for _ in range(5)]
-    age(pipeline_db(), VideoEvent, [v.pk for v in videos])
+    raw = pipeline_db()
+    age(raw, VideoEvent, [v.pk for v in videos])
+    age(raw, Persona.pgh_event_model, [v.persona_id for v in videos])
     assert retention.prune_history_step in SWEEP_STEPS
 
     Worker(name="sweeper", poll=0).run(once=True)
 
-    assert VideoEvent.objects.count() == 3
+    # Two tables hold 5 expired events each; one sweep deletes one batch.
+    left = VideoEvent.objects.count() + Persona.pgh_event_model.objects.count()
+    assert left == 8
 
 
 def test_retention_zero_keeps_everything(pipeline_db, settings):
