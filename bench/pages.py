@@ -66,6 +66,7 @@ def pages(picks: dict) -> list[Page]:
         )
     if video:
         listed.append(Page("Video timeline", f"/admin/videos/video/{video}/timeline/", note=video))
+        listed.append(Page("Video history", f"/admin/videos/video/{video}/history/", note=video))
     listed.append(
         Page(
             "Ready to publish",

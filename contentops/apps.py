@@ -19,8 +19,10 @@ class ContentopsConfig(AppConfig):
 
         from django.db.backends.signals import connection_created
 
+        from contentops.retention import prune_history_step
         from contentops.timeline import add_timeline_page
         from core.db import register_clamping_loaders
+        from publishing.worker import add_sweep_step
 
         # Every connection, in every process: a timestamp past year 9999 in any
         # row must not break the pages or the worker that read it.
@@ -32,3 +34,5 @@ class ContentopsConfig(AppConfig):
         sys.set_int_max_str_digits(JSONB_INTEGER_DIGITS)
         # The video timeline reads safety and publishing, which videos may not import.
         add_timeline_page()
+        # Old history goes a batch per table per sweep (HISTORY_RETENTION_DAYS).
+        add_sweep_step(prune_history_step)

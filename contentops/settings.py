@@ -399,6 +399,16 @@ LOGGING = {
 
 # pghistory: record the request's user and URL on every event written in it.
 PGHISTORY_MIDDLEWARE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# History events older than this many days are pruned (manage.py prune_history
+# and the publish worker's sweep); 0 keeps them forever. A year holds a video's
+# whole life many times over; the review log is kept whatever this says.
+HISTORY_RETENTION_DAYS = env_int("HISTORY_RETENTION_DAYS", 365)
+# Events deleted per table per batch, each batch its own short transaction.
+HISTORY_PRUNE_BATCH = env_int("HISTORY_PRUNE_BATCH", 1000)
+if not 0 <= HISTORY_RETENTION_DAYS <= 36500:
+    raise ImproperlyConfigured("HISTORY_RETENTION_DAYS must be from 0 (keep forever) to 36500.")
+if not 1 <= HISTORY_PRUNE_BATCH <= 100_000:
+    raise ImproperlyConfigured("HISTORY_PRUNE_BATCH must be from 1 to 100000.")
 
 # The safety review queue (moderators).
 SAFETY_LEASE_SECONDS = env_int("SAFETY_LEASE_SECONDS", 15 * 60)

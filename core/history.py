@@ -5,6 +5,7 @@ rows written during an admin request carry the user in their context.
 """
 
 import pghistory
+from django.db import models
 
 
 def tracked(**options):
@@ -17,5 +18,13 @@ def tracked(**options):
         pghistory.InsertEvent(),
         pghistory.UpdateEvent(),
         pghistory.DeleteEvent(),
+        meta={"indexes": EVENT_INDEXES},
         **options,
     )
+
+
+EVENT_INDEXES = [
+    # Retention deletes the oldest events a batch at a time
+    # (contentops.retention): without it each batch scans the table.
+    models.Index(fields=["pgh_created_at"]),
+]

@@ -44,6 +44,7 @@ from personas.models import Persona
 from publishing.models import PublishReceipt
 from safety.models import SafetyReport
 from seeding import scale_vocabulary as words
+from seeding.scale_history import HistoryLoad, load_history
 from seeding.scale_niches import NICHES
 from seeding.scale_plan import PERSONAS_SQL, PRESENT_SQL
 from seeding.scale_rows import DROP_BATCH_TABLES, LOAD_STEPS
@@ -87,6 +88,7 @@ class ScaleSeed:
     counts: dict[str, int] = field(default_factory=dict)  # rows per table, after
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step, all jobs
+    history: HistoryLoad | None = None  # None: not asked for
 
     def record(self, loaded: int, timings: dict[str, float]) -> None:
         self.loaded += loaded
@@ -111,6 +113,8 @@ def seed_scale(
     check_foreign_keys: bool | None = None,
     progress: Callable[[int], None] | None = None,
     now: datetime | None = None,
+    history: bool = True,
+    history_progress: Callable[[int], None] | None = None,
 ) -> ScaleSeed:
     """Make sure videos 1..`videos` and everything they hold are loaded.
 
@@ -120,7 +124,8 @@ def seed_scale(
     triggers (session_replication_role = replica: a superuser's, or a role
     granted SET on it); None does so when the role may. `progress(n)` is
     called after each batch with the number of videos it covered (loaded, or
-    found there already).
+    found there already). `history` gives the rows their events afterwards
+    (`scale_history`), telling `history_progress` as `progress`.
     """
     if min(videos, batch_size, jobs) < 1:
         raise ScaleSeedError("--videos, --batch-size and --jobs must be at least 1.")
@@ -158,6 +163,13 @@ def seed_scale(
             # batch by batch: recount once, from the loaded tables.
             with _timer(result.timings, "rollups"):
                 rollups.rebuild()
+        if history:
+            result.history = load_history(
+                batches=list(batches(videos, batch_size)),
+                editor_ids=[editor.pk for editor in editors],
+                jobs=jobs,
+                progress=history_progress,
+            )
     result.counts = table_counts()
     result.seconds = time.monotonic() - started
     return result

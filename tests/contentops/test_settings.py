@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_KEY = "k7#Qe9!vT2@pL5$wZ8^rN3&yB6*hJ4(mX1)cF0_sD9-gU7+aE2=iO5"
 
@@ -99,3 +101,17 @@ def test_s3_checksum_settings_reach_the_client_and_refuse_unknown_values():
         "S3_REQUEST_CHECKSUM_CALCULATION='always' is not one of: when_required, when_supported"
         in wrong.stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"HISTORY_RETENTION_DAYS": "-1"}, "HISTORY_RETENTION_DAYS must be from 0"),
+        ({"HISTORY_RETENTION_DAYS": "a year"}, "HISTORY_RETENTION_DAYS='a year' is not a whole"),
+        ({"HISTORY_PRUNE_BATCH": "0"}, "HISTORY_PRUNE_BATCH must be from 1 to 100000"),
+    ],
+)
+def test_history_retention_settings_out_of_range_are_refused(env, message):
+    result = manage("check", env={"DEBUG": "1", **env})
+    assert result.returncode != 0
+    assert message in result.stderr
