@@ -54,7 +54,6 @@ INSTALLED_APPS = [
     "django_filters",
     "pgtrigger",
     "pghistory",
-    "pghistory.admin",
     "axes",
     # The second factor (accounts.two_factor): TOTP apps, and backup codes as static tokens.
     "django_otp",

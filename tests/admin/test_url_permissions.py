@@ -128,7 +128,6 @@ MATRIX = {
     },
     "admin:app_list[safety]": rule(STAFF, refused=NOT_FOUND),
     "admin:app_list[auth]": rule(ONLY_SUPERUSER, refused=NOT_FOUND),
-    "admin:app_list[pghistory]": rule(ONLY_SUPERUSER, refused=NOT_FOUND),
     "admin:catch_all_view": rule(NOBODY, refused=NOT_FOUND),
     **model_pages("auth_group", view=ONLY_SUPERUSER, change=ONLY_SUPERUSER, add=ONLY_SUPERUSER),
     **model_pages("auth_user", view=ONLY_SUPERUSER, change=ONLY_SUPERUSER, add=ONLY_SUPERUSER),
@@ -202,7 +201,6 @@ MATRIX = {
     "admin:insights_dashboard_changelist": rule(STAFF),
     "admin:app_list[insights]": rule(STAFF, refused=NOT_FOUND),
     # History events are written by triggers: the superuser reads them, nobody writes.
-    **model_pages("pghistory_events", view=ONLY_SUPERUSER, delete=NOBODY),
 }
 
 # Rows for what the pipeline and the worker wrote, which nobody may add or
@@ -350,7 +348,6 @@ def world(s3_media, roles, settings, tmp_path) -> dict:
         "insights.dashboard": None,  # no rows: its one page names none
         "auth.user": UserFactory(username="someone"),
         "auth.group": Group.objects.get(name=STAFF_VIEWERS),
-        "pghistory.events": _an_event(),
         "monitoring.incident": _an_incident(),
         "axes.accessattempt": _an_attempt(),
     }
@@ -379,12 +376,6 @@ def _a_qa_sample():
         first_verdict=QAVerdict.APPROVED,
         moderator=UserFactory(username="first-moderator"),
     )
-
-
-def _an_event():
-    from pghistory.models import Events
-
-    return Events.objects.order_by("pgh_created_at").first()
 
 
 @pytest.fixture
