@@ -150,21 +150,26 @@ def claim_next(*, reviewer, skip=None) -> QASample | None:
     statement, the review queue's (core.leases)."""
     _require(reviewer, REVIEW_PERMISSION)
     now = timezone.now()
-    candidates = reviewable_by(reviewer).order_by(*QUEUE_ORDER)
-    if skip is not None:
-        candidates = candidates.exclude(pk=skip)
     return leases.claim_next(
-        candidates=candidates,
+        candidates=_candidates,
         holder=reviewer,
         skip=skip,
         now=now,
         until=now + services.lease(),
-        log=leases.LeaseLog(
-            model=QAAction,
-            row="sample",
-            constants={"stage": QAStage.REVIEW, "reason_code": "", "note": "", "created_at": now},
-        ),
+        log=LEASE_LOG,
     )
+
+
+def _candidates(reviewer, skip):
+    candidates = reviewable_by(reviewer).order_by(*QUEUE_ORDER)
+    return candidates if skip is None else candidates.exclude(pk=skip)
+
+
+LEASE_LOG = leases.LeaseLog(
+    model=QAAction,
+    row="sample",
+    constants=(("stage", QAStage.REVIEW), ("reason_code", ""), ("note", "")),
+)
 
 
 def _release_if_held(sample_id, reviewer) -> None:

@@ -98,27 +98,28 @@ def claim_next(*, moderator, skip=None) -> SafetyReport | None:
     """
     _require(moderator, REVIEW_PERMISSION)
     now = timezone.now()
-    candidates = pending_reports().order_by(*QUEUE_ORDER)
-    if skip is not None:
-        candidates = candidates.exclude(pk=skip)
     return leases.claim_next(
-        candidates=candidates,
+        candidates=_review_candidates,
         holder=moderator,
         skip=skip,
         now=now,
         until=now + lease(),
-        log=_lease_log(now),
+        log=LEASE_LOG,
     )
 
 
-def _lease_log(now) -> leases.LeaseLog:
-    """Claims and releases as ReviewAction rows, as `_log` writes them."""
-    return leases.LeaseLog(
-        model=ReviewAction,
-        row="report",
-        constants={"reason_code": "", "note": "", "created_at": now},
-        copied={"score_seen": "score"},
-    )
+def _review_candidates(moderator, skip):
+    candidates = pending_reports().order_by(*QUEUE_ORDER)
+    return candidates if skip is None else candidates.exclude(pk=skip)
+
+
+# Claims and releases as ReviewAction rows, as `_log` writes them.
+LEASE_LOG = leases.LeaseLog(
+    model=ReviewAction,
+    row="report",
+    constants=(("reason_code", ""), ("note", "")),
+    copied=(("score_seen", "score"),),
+)
 
 
 def _release_if_held(report_id, moderator) -> None:
