@@ -88,7 +88,7 @@ SELECT * FROM claimed
 # which every call swaps for its own (values no queue's filter holds).
 STAND_IN_HOLDER = 2_147_483_001
 STAND_IN_NOW = datetime(1901, 2, 3, 4, 5, 6, 789_012, tzinfo=UTC)
-STAND_IN_SKIP = uuid.UUID("5afe1ea5-0000-4000-8000-00000000c1a1")
+STAND_IN_SKIP = {int: 2_147_483_002, uuid.UUID: uuid.UUID("5afe1ea5-0000-4000-8000-00000000c1a1")}
 _compiled: dict[tuple, tuple[str, list]] = {}
 
 
@@ -103,47 +103,51 @@ def claim_next(*, candidates, holder, skip, now: datetime, until: datetime, log:
     """
     model = log.model._meta.get_field(log.row).related_model
     using = router.db_for_write(model)  # a claim writes: never a replica
-    with transaction.atomic(using=using):
-        # Compiled inside the transaction: Django refuses FOR UPDATE outside one.
-        sql, shape = _statement(candidates, log, using=using, skipping=skip is not None)
-        skip = None if skip is None else model._meta.pk.to_python(skip)
-        stand_ins = {STAND_IN_HOLDER: holder.pk, STAND_IN_NOW: now, STAND_IN_SKIP: skip}
-        params = [stand_ins.get(value, value) if _is_stand_in(value) else value for value in shape]
-        params = [
-            skip,
-            holder.pk,
-            *_log_params(log, holder, "release", now, using),
-            *params,
-            holder.pk,
-            until,
-            *_log_params(log, holder, "claim", now, using),
-        ]
-        claimed = list(model._base_manager.db_manager(using).raw(sql, params))
+    skip = None if skip is None else model._meta.pk.to_python(skip)
+    sql, shape = _statement(candidates, log, model=model, using=using, skipping=skip is not None)
+    stand_ins = {STAND_IN_HOLDER: holder.pk, STAND_IN_NOW: now, _skip_stand_in(model): skip}
+    params = [
+        skip,
+        holder.pk,
+        *_log_params(log, holder, "release", now, using),
+        *(stand_ins.get(value, value) if _is_stand_in(value) else value for value in shape),
+        holder.pk,
+        until,
+        *_log_params(log, holder, "claim", now, using),
+    ]
+    # One statement is atomic by itself: no transaction around it (two round
+    # trips fewer).
+    claimed = list(model._base_manager.db_manager(using).raw(sql, params))
     return claimed[0] if claimed else None
 
 
+def _skip_stand_in(model):
+    return STAND_IN_SKIP[uuid.UUID if isinstance(model._meta.pk, models.UUIDField) else int]
+
+
 def _is_stand_in(value) -> bool:
-    return type(value) in (int, datetime, uuid.UUID) and value in (
-        STAND_IN_HOLDER,
-        STAND_IN_NOW,
-        STAND_IN_SKIP,
+    return type(value) in (int, datetime, uuid.UUID) and (
+        value in (STAND_IN_HOLDER, STAND_IN_NOW) or value in STAND_IN_SKIP.values()
     )
 
 
-def _statement(candidates, log: LeaseLog, *, using: str, skipping: bool):
+def _statement(candidates, log: LeaseLog, *, model, using: str, skipping: bool):
     """The statement and its candidates' parameters (with stand-ins)."""
     key = (candidates, log, using, skipping)
     if key not in _compiled:
-        _compiled[key] = _compile(candidates, log, using=using, skipping=skipping)
+        # Django refuses to compile FOR UPDATE outside a transaction; compiling
+        # sends nothing, so this one (no savepoint) costs no round trip.
+        with transaction.atomic(using=using, savepoint=False):
+            _compiled[key] = _compile(candidates, log, model=model, using=using, skipping=skipping)
     return _compiled[key]
 
 
-def _compile(candidates, log: LeaseLog, *, using: str, skipping: bool):
+def _compile(candidates, log: LeaseLog, *, model, using: str, skipping: bool):
     holder_field = log.model._meta.get_field(log.actor)
     queue = candidates(
-        holder_field.related_model(pk=STAND_IN_HOLDER), STAND_IN_SKIP if skipping else None
+        holder_field.related_model(pk=STAND_IN_HOLDER), _skip_stand_in(model) if skipping else None
     )
-    meta = queue.model._meta
+    meta = model._meta
     quote = connections[using].ops.quote_name
     column = lambda name: quote(meta.get_field(name).column)  # noqa: E731
     held = queue.filter(claimed_by=STAND_IN_HOLDER, claim_expires_at__gt=STAND_IN_NOW)
