@@ -29,15 +29,15 @@ def fill_queue(count: int, holders) -> None:
             services.claim(report_id=report.pk, moderator=holders[n % len(holders)])
 
 
-# Session, user, user and group permissions, then: the queue's summary, the
-# category and persona filters' choices, the count and the page of rows (video,
-# persona and holder joined).
-QUEUE_QUERIES = 9
-# Session, user, permissions, then: the report (video, persona, holder joined),
-# its artifacts, its log (actors joined), the earlier reports, their decisions.
-REVIEW_PAGE_QUERIES = 9
-# Session, user, permissions, then: the queue's summary, the recent actions box.
-INDEX_QUERIES = 6
+# Session, user with their permissions (accounts.backends), then: the queue's
+# summary, the category and persona filters' choices, the count and the page of
+# rows (video, persona and holder joined).
+QUEUE_QUERIES = 7
+# Session, user with their permissions, then: the report (video, persona, holder
+# joined), its artifacts, its log (actors joined), the earlier reports, their decisions.
+REVIEW_PAGE_QUERIES = 7
+# Session, user with their permissions, then: the queue's summary, the recent actions box.
+INDEX_QUERIES = 4
 
 
 @pytest.mark.parametrize("count", [3, 30])
