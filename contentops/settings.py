@@ -106,7 +106,8 @@ MIDDLEWARE = [
 # django-axes first: it refuses a locked-out sign-in before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, reading the user and their permissions in one query.
+    "accounts.backends.PermissionsBackend",
 ]
 
 # A Server-Timing header (app time, SQL queries and their time) on every response.

@@ -12,9 +12,10 @@ the report's verdict it is applied through the review's own operations (see
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from core import leases
 from safety import services
 from safety.models import (
     QAAction,
@@ -145,29 +146,30 @@ def resolve_problem(sample: QASample, user) -> str | None:
 
 def claim_next(*, reviewer, skip=None) -> QASample | None:
     """The sample the reviewer holds, else the oldest one nobody holds. `skip`
-    is passed back (released) and not handed out again in this call."""
+    is passed back (released) and not handed out again in this call. One
+    statement, the review queue's (core.leases)."""
     _require(reviewer, REVIEW_PERMISSION)
     now = timezone.now()
-    with transaction.atomic():
-        candidates = reviewable_by(reviewer).order_by(*QUEUE_ORDER)
-        if skip is not None:
-            _release_if_held(skip, reviewer)
-            candidates = candidates.exclude(pk=skip)
-        held = (
-            candidates.filter(claimed_by=reviewer, claim_expires_at__gt=now)
-            .select_for_update(skip_locked=True)
-            .first()
-        )
-        if held is not None:
-            _set_claim(held, reviewer, now)
-            return held
-        free = Q(claimed_by__isnull=True) | Q(claim_expires_at__lte=now)
-        sample = candidates.filter(free).select_for_update(skip_locked=True).first()
-        if sample is None:
-            return None
-        _set_claim(sample, reviewer, now)
-        _log(sample, reviewer, QAActionKind.CLAIM)
-    return sample
+    return leases.claim_next(
+        candidates=_candidates,
+        holder=reviewer,
+        skip=skip,
+        now=now,
+        until=now + services.lease(),
+        log=LEASE_LOG,
+    )
+
+
+def _candidates(reviewer, skip):
+    candidates = reviewable_by(reviewer).order_by(*QUEUE_ORDER)
+    return candidates if skip is None else candidates.exclude(pk=skip)
+
+
+LEASE_LOG = leases.LeaseLog(
+    model=QAAction,
+    row="sample",
+    constants=(("stage", QAStage.REVIEW), ("reason_code", ""), ("note", "")),
+)
 
 
 def _release_if_held(sample_id, reviewer) -> None:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models import Count, F, Min, QuerySet
 from django.utils import timezone
 
 from personas.models import Persona
@@ -33,11 +33,6 @@ def escalated_reports() -> QuerySet[SafetyReport]:
 def open_reports() -> QuerySet[SafetyReport]:
     """Pending and escalated reports: everything a moderator or lead may still decide."""
     return SafetyReport.objects.open()
-
-
-def unclaimed(queryset: QuerySet[SafetyReport], now: datetime) -> QuerySet[SafetyReport]:
-    """Reports nobody holds: never claimed, or the lease lapsed."""
-    return queryset.filter(Q(claimed_by__isnull=True) | Q(claim_expires_at__lte=now))
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core import leases
 from safety import clearance, qa_sampling, signals
 from safety.models import ActionKind, ReviewAction, ReviewStatus, SafetyReport
-from safety.queue import QUEUE_ORDER, pending_reports, unclaimed
+from safety.queue import QUEUE_ORDER, pending_reports
 from videos.models import Video, VideoStatus
 
 REVIEW_PERMISSION = "safety.review_safetyreport"
@@ -91,31 +92,34 @@ def claim_next(*, moderator, skip=None) -> SafetyReport | None:
     """Hand the moderator the report they hold, else the worst unclaimed one.
 
     `skip` is a report the moderator passes on: released back to the queue
-    and not handed out again in this call. SKIP LOCKED lets any number of
-    moderators press "Review next" at once: each locks a different row, and
-    none waits for another.
+    and not handed out again in this call. One statement (core.leases), whose
+    SKIP LOCKED lets any number of moderators press "Review next" at once:
+    each locks a different row, and none waits for another.
     """
     _require(moderator, REVIEW_PERMISSION)
     now = timezone.now()
-    with transaction.atomic():
-        candidates = pending_reports().order_by(*QUEUE_ORDER)
-        if skip is not None:
-            _release_if_held(skip, moderator)
-            candidates = candidates.exclude(pk=skip)
-        held = (
-            candidates.filter(claimed_by=moderator, claim_expires_at__gt=now)
-            .select_for_update(skip_locked=True)
-            .first()
-        )
-        if held is not None:
-            _set_claim(held, moderator, now)
-            return held
-        report = unclaimed(candidates, now).select_for_update(skip_locked=True).first()
-        if report is None:
-            return None
-        _set_claim(report, moderator, now)
-        _log(report, moderator, ActionKind.CLAIM)
-    return report
+    return leases.claim_next(
+        candidates=_review_candidates,
+        holder=moderator,
+        skip=skip,
+        now=now,
+        until=now + lease(),
+        log=LEASE_LOG,
+    )
+
+
+def _review_candidates(moderator, skip):
+    candidates = pending_reports().order_by(*QUEUE_ORDER)
+    return candidates if skip is None else candidates.exclude(pk=skip)
+
+
+# Claims and releases as ReviewAction rows, as `_log` writes them.
+LEASE_LOG = leases.LeaseLog(
+    model=ReviewAction,
+    row="report",
+    constants=(("reason_code", ""), ("note", "")),
+    copied=(("score_seen", "score"),),
+)
 
 
 def _release_if_held(report_id, moderator) -> None:

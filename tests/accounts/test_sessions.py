@@ -232,11 +232,11 @@ def test_sessions_page_query_count_is_pinned(django_assert_num_queries, alice):
     for _ in range(3):
         signed_in(alice)
     client.get(sessions_url(alice))
-    # Session, user, the user shown, the sessions scanned, user and group
-    # permissions (the admin's menu), the earlier sign-outs with who did them.
-    with django_assert_num_queries(7):
+    # Session, user with their permissions (accounts.backends), the user shown,
+    # the sessions scanned, the earlier sign-outs with who did them.
+    with django_assert_num_queries(5):
         assert client.get(sessions_url(alice)).status_code == 200
     for _ in range(5):
         signed_in(alice)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         assert client.get(sessions_url(alice)).status_code == 200

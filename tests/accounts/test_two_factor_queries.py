@@ -24,8 +24,8 @@ def warm_content_types(db):
 def test_enrolment_page(two_factor_required, editor, django_assert_num_queries):
     client = logged_in(editor)
     client.get("/admin/auth/user/two-factor/")  # the secret is now in the session
-    # session, user, whether the user has a device, user and group permissions (the menu).
-    with django_assert_num_queries(5):
+    # session, user with their permissions (the menu), whether the user has a device.
+    with django_assert_num_queries(3):
         response = client.get("/admin/auth/user/two-factor/")
     assert response.status_code == 200
 
@@ -36,8 +36,8 @@ def test_status_page(two_factor_required, editor, used, django_assert_num_querie
     StaticToken.objects.filter(token__in=codes[:used]).delete()
     client = verified(editor, device)
     # session, user, the device the session passed with, whether the user has a
-    # device, the count of unused backup codes, user and group permissions.
-    with django_assert_num_queries(7):
+    # device, the count of unused backup codes (permissions: read with the user).
+    with django_assert_num_queries(5):
         response = client.get("/admin/auth/user/two-factor/")
     assert response.context["remaining"] == two_factor.BACKUP_CODE_COUNT - used
 
@@ -45,8 +45,8 @@ def test_status_page(two_factor_required, editor, used, django_assert_num_querie
 def test_verify_page(two_factor_required, editor, django_assert_num_queries):
     enrol(editor)
     client = logged_in(editor)
-    # session, user, whether the user has a device, user and group permissions.
-    with django_assert_num_queries(5):
+    # session, user with their permissions, whether the user has a device.
+    with django_assert_num_queries(3):
         response = client.get("/admin/auth/user/two-factor/verify/")
     assert response.status_code == 200
 

@@ -40,11 +40,11 @@ EDITS = {
     "publishing/publishreceipt": lambda n: {"remote_id": f"remote-{n}"},
 }
 
-# session, user [, user permissions, group permissions] ...
+# session, user (with their permissions: accounts.backends) ...
 CHANGELIST_QUERIES = {
     # ... count of the filtered rows, the page of rows with their related rows.
     "admin": dict.fromkeys(FACTORIES, 4),
-    "viewer": dict.fromkeys(FACTORIES, 6),
+    "viewer": dict.fromkeys(FACTORIES, 4),
 }
 
 # Tasks, reports and receipts name their video (and a report its task) in read-only
@@ -53,13 +53,13 @@ _ONE_QUERY = ["personas/persona", "videos/task", "safety/safetyreport", "publish
 CHANGE_PAGE_QUERIES = {
     # ... the row, the row its foreign key widget names (none on the pages of _ONE_QUERY).
     "admin": dict.fromkeys(FACTORIES, 4) | dict.fromkeys(_ONE_QUERY, 3),
-    "viewer": dict.fromkeys(FACTORIES, 6) | dict.fromkeys(_ONE_QUERY, 5),
+    "viewer": dict.fromkeys(FACTORIES, 4) | dict.fromkeys(_ONE_QUERY, 3),
 }
 
 HISTORY_PAGE_QUERIES = {
     # ... the row, its events with their contexts, the users the events name.
     "admin": 5,
-    "viewer": 7,
+    "viewer": 5,
 }
 
 ROW_COUNTS = [3, 30]

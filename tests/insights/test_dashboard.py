@@ -161,14 +161,14 @@ def test_a_bad_query_string_gets_a_message_not_an_error(roles, client_for, query
 @pytest.mark.parametrize(
     ("who", "queries"),
     [
-        # session, user, the user's permissions, the group's permissions; then per
+        # session, user with their permissions (accounts.backends); then per
         # section: queue (samples, reports in, decisions), moderators (decisions,
         # handle times, usernames), pipeline (task counts, durations, video ages),
         # publishing (receipts, latency, failures), quality (agreement per moderator,
         # per category; overturns: settled samples, leads' verdicts; the calibration
         # rollup).
-        (LEADS, 4 + 3 + 3 + 3 + 3 + 5),
-        (STAFF_VIEWERS, 4 + 3),  # the pipeline only
+        (LEADS, 2 + 3 + 3 + 3 + 3 + 5),
+        (STAFF_VIEWERS, 2 + 3),  # the pipeline only
     ],
 )
 def test_the_dashboard_query_count_does_not_grow_with_rows(

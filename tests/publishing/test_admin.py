@@ -371,9 +371,9 @@ ROWS = [3, 30]
 def test_ready_to_publish_query_count(client_for, publisher, rows, django_assert_num_queries):
     VideoFactory.create_batch(rows, status=VideoStatus.READY)
     client = client_for(publisher)
-    # session, user, user permissions, group permissions, the count of ready
+    # session, user with their permissions, the count of ready
     # videos (an index scan), the page of videos with personas
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         response = client.get(READY_URL)
     assert len(response.context["cl"].result_list) == rows
 
@@ -386,11 +386,11 @@ def test_approve_page_query_count(
     for _ in range(rows):
         SafetyReportFactory(task__video=video, requires_human_review=True, review_status="approved")
     client = client_for(publisher)
-    # session, user, user permissions, group permissions, the video and persona, its files,
+    # session, user with their permissions, the video and persona, its files,
     # its published channels, its reports, their decisions with moderators; the
     # clearance check: the verdicts, the newest approval, the files that would go
     # out, the outbox's file changes since the pipeline's report
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         response = client.get(approve_url(video))
     assert len(response.context["reports"]) == rows + 1
 
@@ -400,10 +400,10 @@ def test_publish_failures_query_count(client_for, publisher, rows, django_assert
     for _ in range(rows):
         failed_publish(VideoFactory(status=VideoStatus.APPROVED))
     client = client_for(publisher)
-    # session, user, user permissions, group permissions, the count of failures,
+    # session, user with their permissions, the count of failures,
     # the page of receipts with videos and tasks (the channel filter lists the
     # configured channels: no query)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         response = client.get(FAILURES_URL)
     assert len(response.context["cl"].result_list) == rows
 
@@ -412,9 +412,9 @@ def test_publish_failures_query_count(client_for, publisher, rows, django_assert
 def test_receipts_query_count(client_for, publisher, rows, django_assert_num_queries):
     PublishReceiptFactory.create_batch(rows, status=PublishStatus.PUBLISHED, remote_id="r")
     client = client_for(publisher)
-    # session, user, user permissions, group permissions, the count of receipts,
+    # session, user with their permissions, the count of receipts,
     # the page of receipts with videos (the channel filter: no query)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         response = client.get(RECEIPTS_URL)
     assert len(response.context["cl"].result_list) == rows
 

@@ -30,11 +30,11 @@ def low_and_risky(settings):
     }
 
 
-# Session, user, permissions, the queue's summary, then Django's changelist
+# Session, user with their permissions, the queue's summary, then Django's changelist
 # for the action: filter choices (read once: the second changelist the action
 # view builds finds them in the process cache), the count; then the selected
 # reports with their videos.
-BULK_CONFIRMATION_QUERIES = 9
+BULK_CONFIRMATION_QUERIES = 7
 
 
 @pytest.mark.parametrize("count", [3, 30])

@@ -181,8 +181,8 @@ def test_only_leads_and_superusers_see_the_calibration(request, client_for, who,
     assert client_for(lead).get(PAGE_URL).status_code == 200
 
 
-# Session, user, user and group permissions, then: the rollup.
-PAGE_QUERIES = 5
+# Session, user with their permissions, then: the rollup.
+PAGE_QUERIES = 3
 
 
 @pytest.mark.parametrize("count", [2, 20])

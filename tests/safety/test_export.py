@@ -222,10 +222,10 @@ def test_a_lead_without_the_export_permission_reads_the_log_but_cannot_export(cl
     assert client.get(EXPORT_URL).status_code == 403
 
 
-# Session, user, user and group permissions, then: the moderator filter's
+# Session, user with their permissions, then: the moderator filter's
 # people, the category filter's categories (the calibration rollup), the
 # bounded count and the page of decisions (report and moderator joined).
-LIST_QUERIES = 8
+LIST_QUERIES = 6
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -299,9 +299,9 @@ def test_searching_by_report_reads_the_logs_report_index(client_for, lead, log):
     assert not any("Seq Scan on safety_review_actions" in plan for plan in plans), plans
 
 
-# Session, user, user and group permissions, then: the decision with its
+# Session, user with their permissions, then: the decision with its
 # report and moderator joined.
-CHANGE_PAGE_QUERIES = 5
+CHANGE_PAGE_QUERIES = 3
 
 
 @pytest.mark.parametrize("notes", [1, 40])
@@ -317,9 +317,9 @@ def test_a_decisions_page_runs_a_fixed_number_of_queries(
     assert "why why" in response.content.decode() or notes == 1
 
 
-# Session, user, user and group permissions, the filters' choices (people,
+# Session, user with their permissions, the filters' choices (people,
 # categories), then the decisions, read through the cursor as the file streams.
-EXPORT_QUERIES = 7
+EXPORT_QUERIES = 5
 
 
 @pytest.mark.parametrize("count", [3, 30])

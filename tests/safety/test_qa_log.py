@@ -148,9 +148,9 @@ def test_only_leads_and_superusers_read_or_export_the_qa_log(
         assert client.get(EXPORT_URL).status_code == 200
 
 
-# Session, user, user and group permissions, the reviewer filter's people, the
+# Session, user with their permissions, the reviewer filter's people, the
 # bounded count and the page of verdicts (sample, first moderator and reviewer joined).
-LIST_QUERIES = 7
+LIST_QUERIES = 5
 
 
 @pytest.mark.parametrize("count", [2, 12])
@@ -170,9 +170,9 @@ def test_the_list_runs_the_same_queries_however_many_verdicts(
     assert len(select(html(response), "#result_list tbody tr")) == count
 
 
-# Session, user, user and group permissions, the reviewer filter's people, then
+# Session, user with their permissions, the reviewer filter's people, then
 # the verdicts, read through the cursor as the file streams.
-EXPORT_QUERIES = 6
+EXPORT_QUERIES = 4
 
 
 @pytest.mark.parametrize("count", [2, 12])

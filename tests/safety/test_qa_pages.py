@@ -141,16 +141,16 @@ def test_a_lead_settles_a_disagreement_and_sees_agreement(
 
 # Pinned query counts
 
-# Session, user, user and group permissions, then: the count and the page of
+# Session, user with their permissions, then: the count and the page of
 # samples (report, video and holder joined).
-QUEUE_QUERIES = 6
-# Session, user, permissions, then: the sample (report, video, persona, holder
+QUEUE_QUERIES = 4
+# Session, user with their permissions, then: the sample (report, video, persona, holder
 # joined), the artifacts, and the own-decision check (the report's decisions
 # by this reviewer, their QA verdicts on it); nothing of the first decision.
-REVIEW_PAGE_QUERIES = 8
-# Session, user, permissions, then: agreement per moderator, per category,
-# settled samples per moderator, the leads' verdicts per moderator.
-AGREEMENT_QUERIES = 8
+REVIEW_PAGE_QUERIES = 6
+# Session, user with their permissions, then: agreement per moderator, per
+# category, settled samples per moderator, the leads' verdicts per moderator.
+AGREEMENT_QUERIES = 6
 
 
 @pytest.mark.parametrize("count", [2, 20])

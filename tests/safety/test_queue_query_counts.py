@@ -5,13 +5,13 @@ import pytest
 from django.core.cache import cache
 
 from safety import services
-from safety.models import ActionKind
+from safety.models import ActionKind, ReviewAction
 from tests.factories import (
     ArtifactFactory,
     VideoFactory,
 )
 from tests.helpers import decide, pending, queue_ids
-from tests.safety.pages import QUEUE_URL, review_url
+from tests.safety.pages import QUEUE_URL, next_url, review_url
 from videos.models import ArtifactKind, VideoStatus
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sla", "warm_content_types")]
@@ -29,15 +29,15 @@ def fill_queue(count: int, holders) -> None:
             services.claim(report_id=report.pk, moderator=holders[n % len(holders)])
 
 
-# Session, user, user and group permissions, then: the queue's summary, the
-# category and persona filters' choices, the count and the page of rows (video,
-# persona and holder joined).
-QUEUE_QUERIES = 9
-# Session, user, permissions, then: the report (video, persona, holder joined),
-# its artifacts, its log (actors joined), the earlier reports, their decisions.
-REVIEW_PAGE_QUERIES = 9
-# Session, user, permissions, then: the queue's summary, the recent actions box.
-INDEX_QUERIES = 6
+# Session, user with their permissions (accounts.backends), then: the queue's
+# summary, the category and persona filters' choices, the count and the page of
+# rows (video, persona and holder joined).
+QUEUE_QUERIES = 7
+# Session, user with their permissions, then: the report (video, persona, holder
+# joined), its artifacts, its log (actors joined), the earlier reports, their decisions.
+REVIEW_PAGE_QUERIES = 7
+# Session, user with their permissions, then: the queue's summary, the recent actions box.
+INDEX_QUERIES = 4
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -98,3 +98,23 @@ def test_admin_index_query_count_for_a_moderator_does_not_grow_with_reports(
     with django_assert_num_queries(INDEX_QUERIES):
         response = client.get("/admin/")
     assert response.context["review_queue"].size == count
+
+
+# Session, user with their permissions, then one statement: release the skipped
+# report, claim the next, log both (core.leases.claim_next).
+REVIEW_NEXT_QUERIES = 3
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_review_next_passing_on_a_report_is_one_statement_however_long_the_queue(
+    client_for, moderator, colleague, count, django_assert_num_queries
+):
+    fill_queue(count, [colleague])
+    client = client_for(moderator)
+    held = client.post(next_url()).url
+    with django_assert_num_queries(REVIEW_NEXT_QUERIES):
+        response = client.post(next_url(), {"skip": held.split("/")[-3]})
+    assert response.status_code == 302
+    assert response.url not in (held, QUEUE_URL)
+    kinds = ReviewAction.objects.filter(actor=moderator).values_list("kind", flat=True)
+    assert sorted(kinds) == sorted([ActionKind.CLAIM, ActionKind.RELEASE, ActionKind.CLAIM])
