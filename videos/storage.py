@@ -8,12 +8,13 @@ never signs a URL for a bucket it was not configured for.
 """
 
 import codecs
+import functools
 import hashlib
+import os
 import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from functools import partial
 
 from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import BotoCoreError, ClientError
@@ -184,7 +185,7 @@ def read_text(artifact, *, limit_bytes: int) -> str:
 def read_texts(artifacts, *, limit_bytes: int) -> dict:
     """`read_text` of each artifact, by artifact id, as an Answer: read at once."""
     answers, wanted = _locate_all(artifacts)
-    read = _concurrently(partial(_read_start, limit_bytes=limit_bytes), list(wanted))
+    read = _concurrently(functools.partial(_read_start, limit_bytes=limit_bytes), list(wanted))
     for location, ids in wanted.items():
         answers.update(dict.fromkeys(ids, read[location]))
     return answers
@@ -225,27 +226,34 @@ def _concurrently(ask, locations: list) -> dict:
 
     A page shows many files: asked one after another, S3's latency adds up per
     file, and a slow S3 would hold the page for a timeout per file. What has not
-    answered in time is unavailable; its request runs on and still fills the
-    cache. boto3 clients are thread-safe, but django-storages makes one per
-    thread (a new session each): the threads share the caller's.
+    answered in time is unavailable; a request already sent runs on and still
+    fills the cache. boto3 clients are thread-safe, but django-storages makes one
+    per thread (a new session each): the threads share the caller's.
     """
     if not locations:
         return {}
     client = _client()
-    pool = ThreadPoolExecutor(
-        max_workers=min(settings.S3_CONCURRENCY, len(locations)), thread_name_prefix="s3"
-    )
+    pool = _pool(os.getpid())
     futures = {pool.submit(ask, client, location): location for location in locations}
     done, late = wait(futures, timeout=settings.S3_BATCH_SECONDS)
-    pool.shutdown(wait=False, cancel_futures=True)
     answers = {futures[future]: future.result() for future in done}
     if late:
         slow = StorageUnavailable(
             f"it did not answer within {settings.S3_BATCH_SECONDS:g} s "
             f"({len(late)} of {len(locations)} requests; S3_BATCH_SECONDS)."
         )
-        answers.update({futures[future]: Answer(error=slow) for future in late})
+        for future in late:
+            future.cancel()  # still queued: never sent
+            answers[futures[future]] = Answer(error=slow)
     return answers
+
+
+@functools.cache
+def _pool(pid: int) -> ThreadPoolExecutor:
+    """The process's threads that ask S3, kept: starting threads for every page
+    costs milliseconds on a busy machine. One per process id, because a forked
+    gunicorn worker inherits its parent's pool without the threads."""
+    return ThreadPoolExecutor(max_workers=settings.S3_CONCURRENCY, thread_name_prefix="s3")
 
 
 def artifact_key(artifact, extension: str) -> str:
