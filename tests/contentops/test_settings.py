@@ -99,3 +99,23 @@ def test_s3_checksum_settings_reach_the_client_and_refuse_unknown_values():
         "S3_REQUEST_CHECKSUM_CALCULATION='always' is not one of: when_required, when_supported"
         in wrong.stderr
     )
+
+
+def test_s3_concurrency_reaches_the_client_pool_and_bad_values_are_clear_errors():
+    show = (
+        "from django.core.files.storage import default_storage as s;"
+        "print(s.connection.meta.client.meta.config.max_pool_connections)"
+    )
+    chosen = manage("shell", "-c", show, env={"DEBUG": "1", "S3_CONCURRENCY": "32"})
+    assert chosen.stdout.split()[-1] == "32"
+
+    for name, value, message in [
+        ("S3_CONCURRENCY", "0", "S3_CONCURRENCY must be at least 1."),
+        ("S3_CONCURRENCY", "many", "S3_CONCURRENCY='many' is not a whole number."),
+        ("S3_BATCH_SECONDS", "0", "S3_BATCH_SECONDS must be above 0 and at most 3600."),
+        ("S3_BATCH_SECONDS", "nan", "S3_BATCH_SECONDS must be above 0 and at most 3600."),
+        ("S3_BATCH_SECONDS", "soon", "S3_BATCH_SECONDS='soon' is not a number."),
+    ]:
+        refused = manage("check", env={"DEBUG": "1", name: value})
+        assert refused.returncode != 0, (name, value)
+        assert message in refused.stderr, (name, value)
