@@ -54,6 +54,12 @@ def pages(picks: dict) -> list[Page]:
         Page(
             "Artifact gallery", "/admin/videos/artifact/gallery/", "/stock-admin/videos/artifact/"
         ),
+        # Every request meets S3 for each card, as the first visit to a page does.
+        Page(
+            "Artifact gallery, cold cache",
+            "/bench/cold/admin/videos/artifact/gallery/",
+            note="the process cache emptied before each request",
+        ),
         Page(
             "Review queue",
             "/admin/safety/reviewqueueitem/",

@@ -5,7 +5,11 @@ names bench by a string and nothing imports it."""
 
 from django.urls import path
 
-from bench import stock_admin
+from bench import cold, stock_admin
 from contentops.urls import urlpatterns as project_urlpatterns
 
-urlpatterns = [*project_urlpatterns, path("stock-admin/", stock_admin.site.urls)]
+urlpatterns = [
+    *project_urlpatterns,
+    path("stock-admin/", stock_admin.site.urls),
+    *cold.urlpatterns,
+]

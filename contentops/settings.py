@@ -195,6 +195,14 @@ S3_RESPONSE_CHECKSUM_VALIDATION = env_choice(
 S3_CONNECT_TIMEOUT = env_int("S3_CONNECT_TIMEOUT", 2)
 S3_READ_TIMEOUT = env_int("S3_READ_TIMEOUT", 20)
 S3_MAX_ATTEMPTS = env_int("S3_MAX_ATTEMPTS", 2)
+# A page asks S3 about its files at once, this many at a time, and waits at most
+# S3_BATCH_SECONDS for all the answers: a slow S3 costs a warning, not a hung page.
+S3_CONCURRENCY = env_int("S3_CONCURRENCY", 8)
+S3_BATCH_SECONDS = env_float("S3_BATCH_SECONDS", 5.0)
+if S3_CONCURRENCY < 1:
+    raise ImproperlyConfigured("S3_CONCURRENCY must be at least 1.")
+if not 0 < S3_BATCH_SECONDS <= 3600:
+    raise ImproperlyConfigured("S3_BATCH_SECONDS must be above 0 and at most 3600.")
 # Largest replacement file staff may upload for an artifact.
 ARTIFACT_UPLOAD_MAX_BYTES = env_int("ARTIFACT_UPLOAD_MAX_BYTES", 256 * 1024 * 1024)
 # Admin lists count matching rows up to this many: beyond it they say "more
@@ -225,6 +233,8 @@ def s3_options(endpoint_url: str | None) -> dict:
             connect_timeout=S3_CONNECT_TIMEOUT,
             read_timeout=S3_READ_TIMEOUT,
             retries={"mode": "standard", "total_max_attempts": S3_MAX_ATTEMPTS},
+            # One connection per request in flight, or urllib3 drops the extra ones.
+            max_pool_connections=max(10, S3_CONCURRENCY),
         ),
     }
 

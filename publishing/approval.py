@@ -175,11 +175,13 @@ def _shown(moment: datetime) -> str:
 
 
 def _etags(files: list[Artifact]) -> dict:
-    """What S3 holds for each file now (not from a cache): its ETag, by artifact id."""
+    """What S3 holds for each file now (not from a cache): its ETag, by artifact id.
+    S3 is asked about all the files at once; the first file's problem is the refusal."""
+    infos = storage.object_infos(files, fresh=True)
     etags = {}
     for artifact in files:
         try:
-            info = storage.object_info(artifact, fresh=True)
+            info = infos[artifact.pk].result()
         except storage.StorageUnavailable as error:
             raise PublishRefused(f"{error} Nothing was approved; try again.") from None
         except storage.InvalidS3Path as error:

@@ -237,8 +237,9 @@ def _manifest(task: Task, receipt: PublishReceipt, approved: Approval) -> Manife
         raise ApprovalVoid(changed, files=changed == changes.FILES_CHANGED)
     files = []
     try:
+        infos = storage.object_infos(current, fresh=True)
         for artifact in current:
-            info = storage.object_info(artifact, fresh=True)
+            info = infos[artifact.pk].result()
             if info is None:
                 raise ApprovalVoid(f"the {artifact.kind} file is missing in S3", files=True)
             if info.etag != approved.etag(artifact.pk):

@@ -99,13 +99,16 @@ def verdict_problem(verdicts) -> str | None:
 def snapshot(video_id, *, version: int | None = None) -> dict:
     """What a decision judges: the video's files, each with what S3 says of it now.
 
-    S3 is asked afresh (an object overwritten in place has a new ETag); a file
-    S3 did not confirm keeps `etag` None and says why in `problem`.
+    S3 is asked afresh (an object overwritten in place has a new ETag), about
+    all the files at once; a file S3 did not confirm keeps `etag` None and says
+    why in `problem`.
     """
     outgoing = {a.pk for a in publish_set(video_id)}
+    artifacts = video_files(video_id)
+    infos = storage.object_infos(artifacts, fresh=True)
     files = []
-    for artifact in video_files(video_id):
-        etag, problem = _etag(artifact)
+    for artifact in artifacts:
+        etag, problem = _etag(infos[artifact.pk])
         entry = {
             "id": str(artifact.pk),
             "kind": artifact.kind,
@@ -119,9 +122,9 @@ def snapshot(video_id, *, version: int | None = None) -> dict:
     return {"video_version": version, "files": files}
 
 
-def _etag(artifact) -> tuple[str | None, str | None]:
+def _etag(answer: storage.Answer) -> tuple[str | None, str | None]:
     try:
-        info = storage.object_info(artifact, fresh=True)
+        info = answer.result()
     except storage.StorageUnavailable as error:
         return None, str(error)
     except storage.InvalidS3Path as error:

@@ -47,7 +47,10 @@ def video_artifacts(video) -> MediaByKind:
     media = MediaByKind({kind: [] for kind in ArtifactKind.values})
     if video is None:
         return media
-    previews = preview_artifacts(Artifact.objects.filter(video=video).order_by("-created_at"))
+    # The page reads the newest script itself, longer than a preview's excerpt.
+    previews = preview_artifacts(
+        Artifact.objects.filter(video=video).order_by("-created_at"), excerpts=False
+    )
     for preview in previews:
         media.setdefault(preview.artifact.kind or "other", []).append(preview)
     media.warning = previews.warning

@@ -5,6 +5,7 @@ from django.core.cache import cache
 from contentops.roles import EDITORS, LEADS, MODERATORS, ROLES, STAFF_VIEWERS
 from tests.factories import UserFactory
 from tests.helpers import server_settings
+from tests.s3_proxy import S3Proxy
 
 
 @pytest.fixture(autouse=True)
@@ -110,6 +111,25 @@ def storage_options(settings):
         settings.STORAGES = stores
 
     return change
+
+
+@pytest.fixture
+def s3_proxy(settings, storage_options):
+    """`s3_proxy(hold={"HEAD": N})`: the app's S3 requests go through a proxy in
+    front of the test S3 that holds each HEAD until N are in flight (tests/s3_proxy.py)."""
+    proxies = []
+
+    def start(**options) -> S3Proxy:
+        proxy = S3Proxy(settings.STORAGES["default"]["OPTIONS"]["endpoint_url"], **options)
+        proxies.append(proxy.__enter__())
+        storage_options("default", endpoint_url=proxy.url)
+        # Long enough that a request held by the proxy is never given up on.
+        settings.S3_BATCH_SECONDS = 60
+        return proxy
+
+    yield start
+    for proxy in proxies:
+        proxy.__exit__(None, None, None)
 
 
 @pytest.fixture

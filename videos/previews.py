@@ -1,8 +1,10 @@
 """What a page needs to preview artifacts: what S3 holds for each, and why not.
 
-A page asks for all its artifacts at once. When S3 does not answer, it is
-asked no more for that page: the rest are shown as unknown under one warning,
-so S3 being down costs a page one timeout, not one per artifact.
+A page asks for all its artifacts at once, and S3 is asked about them at once
+(`storage.object_infos`): a cold page waits for S3's slowest answer, not for
+the sum of them, and S3 being down costs it one timeout, at most
+S3_BATCH_SECONDS, not one per artifact. What S3 did not answer is shown as
+unknown under one warning.
 """
 
 from dataclasses import dataclass, field
@@ -44,50 +46,69 @@ class Previews:
         return len(self.items)
 
 
-def preview_artifacts(artifacts) -> Previews:
-    """A Preview of each artifact, in order; S3 is asked only through the cache."""
-    previews = Previews()
-    for artifact in artifacts:
-        if previews.warning:
-            previews.items.append(Preview(artifact, problem="unknown"))
-            continue
-        try:
-            previews.items.append(_preview(artifact))
-        except storage.StorageUnavailable as error:
-            previews.warning = str(error)
-            previews.items.append(Preview(artifact, problem="unknown"))
+def preview_artifacts(artifacts, *, excerpts: bool = True) -> Previews:
+    """A Preview of each artifact, in order. S3 is asked only through the cache,
+    about all the artifacts at once, then for the scripts' excerpts at once
+    (unless the page shows scripts its own way: `excerpts=False`)."""
+    artifacts = list(artifacts)
+    infos = storage.object_infos(artifacts)
+    previews = Previews(items=[_preview(artifact, infos[artifact.pk]) for artifact in artifacts])
+    if excerpts:
+        _add_excerpts(previews)
+    previews.warning = next((p.message for p in previews if p.problem == "unknown"), "")
     return previews
+
+
+def _add_excerpts(previews: Previews) -> None:
+    scripts = [p.artifact for p in previews if p.info and p.artifact.kind == ArtifactKind.SCRIPT]
+    excerpts = script_excerpts(scripts)
+    for preview in previews:
+        if preview.artifact.pk in excerpts:
+            _add_excerpt(preview, excerpts[preview.artifact.pk])
 
 
 def preview_artifact(artifact) -> Previews:
     return preview_artifacts([artifact])
 
 
-def _preview(artifact) -> Preview:
+def _preview(artifact, answer: storage.Answer) -> Preview:
     try:
-        info = storage.object_info(artifact)
+        info = answer.result()
     except storage.InvalidS3Path as error:
         return Preview(artifact, problem="invalid", message=str(error))
+    except storage.StorageUnavailable as error:
+        return Preview(artifact, problem="unknown", message=str(error))
     if info is None:
         return Preview(artifact, problem="missing", message=f"Missing in S3: {artifact.s3_path}")
-    preview = Preview(artifact, info=info)
-    if artifact.kind == ArtifactKind.SCRIPT:
-        try:
-            preview.text = script_excerpt(artifact)
-        except storage.ArtifactMissing as error:
-            return Preview(artifact, problem="missing", message=str(error))
-    return preview
+    return Preview(artifact, info=info)
 
 
-def script_excerpt(artifact) -> str:
-    """The start of a script, cached like object_info: its key never changes content."""
-    location = storage.locate(artifact)
-    cache_key = storage.cache_key("excerpt", location)
-    text = cache.get(cache_key)
-    if text is None:
-        text = storage.read_text(artifact, limit_bytes=SCRIPT_EXCERPT_BYTES)
-        cache.set(cache_key, text, storage.INFO_SECONDS)
-    return text
+def _add_excerpt(preview: Preview, answer: storage.Answer) -> None:
+    try:
+        preview.text = answer.result()
+    except storage.ArtifactMissing as error:
+        preview.info, preview.problem, preview.message = None, "missing", str(error)
+    except storage.StorageUnavailable as error:
+        preview.info, preview.problem, preview.message = None, "unknown", str(error)
+
+
+def script_excerpts(artifacts) -> dict:
+    """The start of each script (artifact id -> Answer), cached like object_info:
+    its key never changes content. The uncached ones are read at once."""
+    keys = {
+        artifact.pk: storage.cache_key("excerpt", storage.locate(artifact))
+        for artifact in artifacts
+    }
+    cached = cache.get_many(list(keys.values()))
+    unread = [artifact for artifact in artifacts if keys[artifact.pk] not in cached]
+    read = storage.read_texts(unread, limit_bytes=SCRIPT_EXCERPT_BYTES)
+    cache.set_many(
+        {keys[pk]: answer.value for pk, answer in read.items() if answer.error is None},
+        storage.INFO_SECONDS,
+    )
+    return {
+        pk: storage.Answer(value=cached[key]) for pk, key in keys.items() if key in cached
+    } | read
 
 
 def browser_content_type(artifact, info: storage.ObjectInfo) -> str | None:

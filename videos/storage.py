@@ -8,9 +8,12 @@ never signs a URL for a bucket it was not configured for.
 """
 
 import codecs
+import functools
 import hashlib
+import os
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from boto3.exceptions import S3UploadFailedError
@@ -65,6 +68,21 @@ class ObjectInfo:
     etag: str  # S3's ETag, unquoted: it changes whenever the object's content does
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What S3 said of one object: a value, or the error that stands for it
+    (InvalidS3Path, ArtifactMissing, StorageUnavailable)."""
+
+    value: object = None
+    error: Exception | None = None
+
+    def result(self):
+        """The value, as the one-object functions return it, or their error raised."""
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
 def parse_s3_path(path: str | None) -> S3Location:
     """`s3://bucket/key` as a location; anything else raises InvalidS3Path."""
     if not path or not path.strip():
@@ -115,27 +133,45 @@ def object_info(artifact, *, fresh: bool = False) -> ObjectInfo | None:
     `fresh` asks S3 rather than the cache (and refreshes the cache): for checks
     that must see an object written over in place, such as publishing's.
     """
-    location = locate(artifact)
+    return object_infos([artifact], fresh=fresh)[artifact.pk].result()
+
+
+def object_infos(artifacts, *, fresh: bool = False) -> dict:
+    """`object_info` of each artifact, by artifact id, as an Answer.
+
+    S3 is asked about the objects the cache does not know (all of them when
+    `fresh`) at once: see `_concurrently`. An artifact with an invalid path
+    answers InvalidS3Path without asking.
+    """
+    answers, wanted = _locate_all(artifacts)
+    keys = {location: cache_key("info", location) for location in wanted}
+    cached = {} if fresh else cache.get_many(list(keys.values()))
+    asked = _concurrently(_head, [loc for loc in wanted if keys[loc] not in cached])
+    for location, ids in wanted.items():
+        known = keys[location] in cached
+        answer = Answer(value=cached[keys[location]] or None) if known else asked[location]
+        answers.update(dict.fromkeys(ids, answer))
+    return answers
+
+
+def _head(client, location: S3Location) -> Answer:
     key = cache_key("info", location)
-    cached = None if fresh else cache.get(key)
-    if cached is not None:
-        return cached or None
     try:
-        head = _client().head_object(Bucket=location.bucket, Key=location.key)
+        head = client.head_object(Bucket=location.bucket, Key=location.key)
     except ClientError as error:
         if _not_found(error):
             cache.set(key, False, MISSING_SECONDS)
-            return None
-        raise _unavailable(error) from None
+            return Answer(value=None)
+        return Answer(error=_unavailable(error))
     except BotoCoreError as error:
-        raise _unavailable(error) from None
+        return Answer(error=_unavailable(error))
     info = ObjectInfo(
         size=head["ContentLength"],
         content_type=head.get("ContentType") or "application/octet-stream",
         etag=head.get("ETag", "").strip('"'),
     )
     cache.set(key, info, INFO_SECONDS)
-    return info
+    return Answer(value=info)
 
 
 def read_text(artifact, *, limit_bytes: int) -> str:
@@ -143,22 +179,81 @@ def read_text(artifact, *, limit_bytes: int) -> str:
 
     A character the limit cuts in two is left out rather than replaced.
     """
-    location = locate(artifact)
+    return read_texts([artifact], limit_bytes=limit_bytes)[artifact.pk].result()
+
+
+def read_texts(artifacts, *, limit_bytes: int) -> dict:
+    """`read_text` of each artifact, by artifact id, as an Answer: read at once."""
+    answers, wanted = _locate_all(artifacts)
+    read = _concurrently(functools.partial(_read_start, limit_bytes=limit_bytes), list(wanted))
+    for location, ids in wanted.items():
+        answers.update(dict.fromkeys(ids, read[location]))
+    return answers
+
+
+def _read_start(client, location: S3Location, *, limit_bytes: int) -> Answer:
     try:
-        response = _client().get_object(
+        response = client.get_object(
             Bucket=location.bucket, Key=location.key, Range=f"bytes=0-{limit_bytes - 1}"
         )
         data = response["Body"].read(limit_bytes)
     except ClientError as error:
         if _not_found(error):
-            raise ArtifactMissing(str(location)) from None
+            return Answer(error=ArtifactMissing(str(location)))
         if error.response.get("Error", {}).get("Code") == "InvalidRange":
-            return ""  # an empty object
-        raise _unavailable(error) from None
+            return Answer(value="")  # an empty object
+        return Answer(error=_unavailable(error))
     except BotoCoreError as error:
-        raise _unavailable(error) from None
+        return Answer(error=_unavailable(error))
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    return decoder.decode(data, final=len(data) < limit_bytes)
+    return Answer(value=decoder.decode(data, final=len(data) < limit_bytes))
+
+
+def _locate_all(artifacts) -> tuple[dict, dict]:
+    """Artifacts whose path is invalid (id -> Answer), and the ids at each valid location."""
+    invalid, wanted = {}, {}
+    for artifact in artifacts:
+        try:
+            wanted.setdefault(locate(artifact), []).append(artifact.pk)
+        except InvalidS3Path as error:
+            invalid[artifact.pk] = Answer(error=error)
+    return invalid, wanted
+
+
+def _concurrently(ask, locations: list) -> dict:
+    """`ask(client, location)` for each location (location -> Answer), up to
+    S3_CONCURRENCY at a time, waiting at most S3_BATCH_SECONDS in all.
+
+    A page shows many files: asked one after another, S3's latency adds up per
+    file, and a slow S3 would hold the page for a timeout per file. What has not
+    answered in time is unavailable; a request already sent runs on and still
+    fills the cache. boto3 clients are thread-safe, but django-storages makes one
+    per thread (a new session each): the threads share the caller's.
+    """
+    if not locations:
+        return {}
+    client = _client()
+    pool = _pool(os.getpid())
+    futures = {pool.submit(ask, client, location): location for location in locations}
+    done, late = wait(futures, timeout=settings.S3_BATCH_SECONDS)
+    answers = {futures[future]: future.result() for future in done}
+    if late:
+        slow = StorageUnavailable(
+            f"it did not answer within {settings.S3_BATCH_SECONDS:g} s "
+            f"({len(late)} of {len(locations)} requests; S3_BATCH_SECONDS)."
+        )
+        for future in late:
+            future.cancel()  # still queued: never sent
+            answers[futures[future]] = Answer(error=slow)
+    return answers
+
+
+@functools.cache
+def _pool(pid: int) -> ThreadPoolExecutor:
+    """The process's threads that ask S3, kept: starting threads for every page
+    costs milliseconds on a busy machine. One per process id, because a forked
+    gunicorn worker inherits its parent's pool without the threads."""
+    return ThreadPoolExecutor(max_workers=settings.S3_CONCURRENCY, thread_name_prefix="s3")
 
 
 def artifact_key(artifact, extension: str) -> str:

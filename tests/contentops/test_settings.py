@@ -115,3 +115,23 @@ def test_history_retention_settings_out_of_range_are_refused(env, message):
     result = manage("check", env={"DEBUG": "1", **env})
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_s3_concurrency_reaches_the_client_pool_and_bad_values_are_clear_errors():
+    show = (
+        "from django.core.files.storage import default_storage as s;"
+        "print(s.connection.meta.client.meta.config.max_pool_connections)"
+    )
+    chosen = manage("shell", "-c", show, env={"DEBUG": "1", "S3_CONCURRENCY": "32"})
+    assert chosen.stdout.split()[-1] == "32"
+
+    for name, value, message in [
+        ("S3_CONCURRENCY", "0", "S3_CONCURRENCY must be at least 1."),
+        ("S3_CONCURRENCY", "many", "S3_CONCURRENCY='many' is not a whole number."),
+        ("S3_BATCH_SECONDS", "0", "S3_BATCH_SECONDS must be above 0 and at most 3600."),
+        ("S3_BATCH_SECONDS", "nan", "S3_BATCH_SECONDS must be above 0 and at most 3600."),
+        ("S3_BATCH_SECONDS", "soon", "S3_BATCH_SECONDS='soon' is not a number."),
+    ]:
+        refused = manage("check", env={"DEBUG": "1", name: value})
+        assert refused.returncode != 0, (name, value)
+        assert message in refused.stderr, (name, value)

@@ -85,6 +85,19 @@ def test_the_payload_names_each_published_file_with_its_s3_etag(publisher, ready
         assert entry["etag"] == s3_etag(files[entry["kind"]])
 
 
+def test_approving_asks_s3_about_the_files_at_once(publisher, ready_video, s3_proxy):
+    video = ready_video()
+    proxy = s3_proxy(hold={"HEAD": 3})
+
+    (receipt,) = approve(video, publisher)
+
+    # The proxy held each HEAD until the render's, thumbnail's and script's were in flight.
+    assert proxy.methods() == ["HEAD"] * 3
+    assert proxy.most_in_flight == {"HEAD": 3}
+    payload = receipt.task.payload["artifacts"]
+    assert [a["etag"] for a in payload] == [s3_etag(a["s3_path"]) for a in payload]
+
+
 def test_only_the_newest_file_of_each_kind_goes_out(publisher, ready_video, files, s3_media):
     from tests.factories import ArtifactFactory, clear_for_publishing
 

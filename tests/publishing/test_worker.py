@@ -86,6 +86,20 @@ def test_the_manifest_links_each_approved_file_with_a_working_presigned_url(
         assert response.read() == RENDER_WEBM.read_bytes()
 
 
+def test_the_worker_asks_s3_about_the_files_at_once(publisher, ready_video, channel_root, s3_proxy):
+    (receipt,) = approve(ready_video(), publisher)
+    proxy = s3_proxy(hold={"HEAD": 3})
+
+    assert run_worker() == 1
+
+    # The proxy held each HEAD until the render's, thumbnail's and script's were in flight.
+    assert proxy.methods() == ["HEAD"] * 3
+    assert proxy.most_in_flight == {"HEAD": 3}
+    assert reload(receipt).status == PublishStatus.PUBLISHED
+    sent = manifests(channel_root)[str(receipt.pk)]["artifacts"]
+    assert [a["etag"] for a in sent] == [a["etag"] for a in receipt.task.payload["artifacts"]]
+
+
 def test_scheduled_work_does_not_run_before_its_time(publisher, ready_video, channel_root):
     at = timezone.now() + timedelta(hours=2)
     (receipt,) = approve(ready_video(), publisher, not_before=at)

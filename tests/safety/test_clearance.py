@@ -313,3 +313,17 @@ def test_each_bulk_approval_records_the_files_its_video_had(moderator, s3_media)
         (entry,) = action.files_seen["files"]
         render = Artifact.objects.get(video=report.task.video_id)
         assert (entry["id"], entry["etag"]) == (str(render.pk), etag_of(render.s3_path))
+
+
+def test_a_decision_asks_s3_about_the_videos_files_at_once(moderator, video_in_review, s3_proxy):
+    video, report = video_in_review
+    paths = list(Artifact.objects.filter(video=video).values_list("s3_path", flat=True))
+    etags = {path: etag_of(path) for path in paths}
+    proxy = s3_proxy(hold={"HEAD": 3})
+
+    action = approve(report, moderator)
+
+    # The proxy held each HEAD until all three files' were in flight.
+    assert proxy.methods() == ["HEAD"] * 3
+    assert proxy.most_in_flight == {"HEAD": 3}
+    assert {entry["s3_path"]: entry["etag"] for entry in action.files_seen["files"]} == etags

@@ -187,6 +187,34 @@ def test_a_second_visit_asks_s3_nothing(client_for, viewer, stored_artifact, s3_
     assert s3_requests == []
 
 
+def test_a_cold_gallery_asks_s3_about_all_its_cards_at_once(
+    client_for, viewer, stored_artifact, s3_proxy
+):
+    cards = [
+        stored_artifact(kind, body, content_type)
+        for kind, body, content_type in [
+            (ArtifactKind.THUMBNAIL, b"\x89PNG", "image/png"),
+            (ArtifactKind.RENDER, b"\x1aE\xdf\xa3", "video/webm"),
+            (ArtifactKind.AUDIO, b"RIFF" + b"\0" * 60, "audio/wav"),
+            (ArtifactKind.SCRIPT, b"HOOK\nBODY\n", "text/plain"),
+            (ArtifactKind.SCRIPT, b"OTHER\n", "text/plain"),
+        ]
+    ]
+    client = client_for(viewer)
+    proxy = s3_proxy(hold={"HEAD": 5, "GET": 2})
+
+    response = client.get(GALLERY)
+
+    # Five HEADs held until all five were in flight, then the scripts' excerpts, both at once.
+    assert proxy.methods() == ["HEAD"] * 5 + ["GET"] * 2
+    assert proxy.most_in_flight == {"HEAD": 5, "GET": 2}
+    previews = {preview.artifact.pk: preview for preview in response.context["previews"]}
+    assert set(previews) == {artifact.pk for artifact in cards}
+    assert not response.context["previews"].warning
+    assert [previews[a.pk].info.size for a in cards] == [4, 4, 64, 10, 6]
+    assert [previews[a.pk].text for a in cards[3:]] == ["HOOK\nBODY\n", "OTHER\n"]
+
+
 @pytest.fixture
 def small_pages(monkeypatch):
     monkeypatch.setattr(videos_admin, "GALLERY_PER_PAGE", 3)

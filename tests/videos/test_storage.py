@@ -225,3 +225,83 @@ def test_the_client_signs_v4_with_path_style_and_checksums_only_when_required():
     assert config.s3 == {"addressing_style": "path"}
     assert config.request_checksum_calculation == "when_required"
     assert config.response_checksum_validation == "when_required"
+
+
+# Many objects at once
+
+
+def test_object_infos_asks_s3_about_the_uncached_objects_at_once(
+    stored_artifact, missing_path, s3_proxy
+):
+    stored = [
+        stored_artifact(ArtifactKind.THUMBNAIL, b"\x89PNG", "image/png"),
+        stored_artifact(ArtifactKind.AUDIO, b"RIFF" + b"\0" * 60, "audio/wav"),
+        stored_artifact(ArtifactKind.SCRIPT, b"HOOK\n", "text/plain"),
+    ]
+    missing = ArtifactFactory(s3_path=missing_path)
+    invalid = ArtifactFactory(s3_path="s3://someone-else/videos/a.png")
+    proxy = s3_proxy(hold={"HEAD": 4})
+
+    answers = storage.object_infos([*stored, missing, invalid])
+
+    # The proxy held each HEAD until four were in flight: all were asked at once.
+    assert proxy.methods() == ["HEAD"] * 4
+    assert proxy.most_in_flight == {"HEAD": 4}
+    assert [answers[a.pk].result().size for a in stored] == [4, 64, 5]
+    assert answers[missing.pk].result() is None
+    with pytest.raises(storage.InvalidS3Path):
+        answers[invalid.pk].result()
+    # The same cache as object_info: nothing is asked again.
+    assert storage.object_info(stored[0]).content_type == "image/png"
+    assert storage.object_info(missing) is None
+    assert len(proxy.received) == 4
+
+
+def test_fresh_object_infos_ask_again_and_once_per_object(stored_artifact, s3_proxy):
+    first = stored_artifact(ArtifactKind.THUMBNAIL, b"\x89PNG", "image/png")
+    same_file = ArtifactFactory(kind=ArtifactKind.THUMBNAIL, s3_path=first.s3_path)
+    other = stored_artifact(ArtifactKind.RENDER, b"\x1aE\xdf\xa3", "video/webm")
+    storage.object_infos([first, other])
+    proxy = s3_proxy(hold={"HEAD": 2})
+
+    answers = storage.object_infos([first, same_file, other], fresh=True)
+
+    assert proxy.methods() == ["HEAD", "HEAD"]
+    assert proxy.most_in_flight == {"HEAD": 2}
+    assert answers[first.pk] == answers[same_file.pk]
+    assert answers[other.pk].result().content_type == "video/webm"
+
+
+def test_s3_answering_too_slowly_is_unavailable_not_a_hung_page(
+    stored_artifact, s3_proxy, settings
+):
+    artifacts = [stored_artifact(ArtifactKind.THUMBNAIL, b"\x89PNG", "image/png") for _ in range(3)]
+    # Held far longer than the app waits: S3 is as good as hung.
+    s3_proxy(hold={"HEAD": 99}, patience=30)
+    settings.S3_BATCH_SECONDS = 0.5
+
+    answers = storage.object_infos(artifacts)
+
+    for artifact in artifacts:
+        with pytest.raises(storage.StorageUnavailable) as raised:
+            answers[artifact.pk].result()
+        assert "did not answer within 0.5 s (3 of 3 requests; S3_BATCH_SECONDS)" in str(
+            raised.value
+        )
+
+
+def test_read_texts_reads_the_starts_at_once(stored_artifact, missing_path, s3_proxy):
+    scripts = [
+        stored_artifact(ArtifactKind.SCRIPT, f"script {n}\n".encode(), "text/plain")
+        for n in range(3)
+    ]
+    missing = ArtifactFactory(kind=ArtifactKind.SCRIPT, s3_path=missing_path)
+    proxy = s3_proxy(hold={"GET": 4})
+
+    answers = storage.read_texts([*scripts, missing], limit_bytes=100)
+
+    assert proxy.methods() == ["GET"] * 4
+    assert proxy.most_in_flight == {"GET": 4}
+    assert [answers[s.pk].result() for s in scripts] == [f"script {n}\n" for n in range(3)]
+    with pytest.raises(storage.ArtifactMissing):
+        answers[missing.pk].result()
