@@ -94,6 +94,8 @@ class BoundedListAdmin(admin.ModelAdmin):
 
     paginator = BoundedPaginator
     show_full_result_count = False
+    # Rows rendered by core.changelist_rows; a list's own template extends this one.
+    change_list_template = "admin/core/change_list.html"
 
     def changelist_view(self, request, extra_context=None):
         refused = self.refused_parameters(request.GET)
