@@ -75,23 +75,27 @@ def plan(cl) -> list[Cell]:
     cells = []
     for index, name in enumerate(cl.list_display):
         if name == "action_checkbox":
-            cells.append(_checkbox_cell)
+            cells.append(_checkbox_cell())
             continue
         tag = ("th" if name == first_link else "td") if name in links else None
         cells.append(_cell(cl, name, index, tag))
     return cells
 
 
-def _checkbox_cell(row) -> str:
-    # ModelAdmin.action_checkbox, without rendering the widget's templates per row.
-    label = format_html(gettext("Select this object for an action - {}"), str(row))
-    return format_html(
-        '<td class="action-checkbox"><input type="checkbox" name="{}" value="{}" '
-        'class="action-select" aria-label="{}"></td>',
-        helpers.ACTION_CHECKBOX_NAME,
-        str(row.pk),
-        label,
-    )
+def _checkbox_cell() -> Cell:
+    # ModelAdmin.action_checkbox, without its widget's templates: the label
+    # translated once per page, the row's text and key escaped into it.
+    label = gettext("Select this object for an action - {}")
+    name = escape(helpers.ACTION_CHECKBOX_NAME)
+
+    def cell(row):
+        return (
+            f'<td class="action-checkbox"><input type="checkbox" name="{name}" '
+            f'value="{escape(str(row.pk))}" class="action-select" '
+            f'aria-label="{label.format(escape(str(row)))}"></td>'
+        )
+
+    return cell
 
 
 def _cell(cl, name, index, tag) -> Cell:
