@@ -209,6 +209,8 @@ ARTIFACT_UPLOAD_MAX_BYTES = env_int("ARTIFACT_UPLOAD_MAX_BYTES", 256 * 1024 * 10
 # than N" and offer no further pages (people narrow with filters or search),
 # so neither COUNT nor OFFSET grows with the table.
 ADMIN_COUNT_LIMIT = env_int("ADMIN_COUNT_LIMIT", 10_000)
+# The same for a list with a search term, whose count tests every row it reads.
+ADMIN_SEARCH_COUNT_LIMIT = env_int("ADMIN_SEARCH_COUNT_LIMIT", 1_000)
 # Largest JSON document (tone profile, task payload, report issues) a form accepts.
 ADMIN_JSON_MAX_BYTES = env_int("ADMIN_JSON_MAX_BYTES", 256 * 1024)
 

@@ -3,8 +3,8 @@
 Change forms carry the version the user loaded and re-check it under a row
 lock before saving; a conflict re-shows the form with the user's input, a
 message and a table of the database's values against theirs. Changelists
-carry each row's version (the version column), so list_editable saves and
-actions are guarded per row: conflicting rows are named, the others saved.
+carry each row's version (the version column), so actions are guarded per
+row: conflicting rows are named, the others acted on.
 """
 
 import json
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import connections, router, transaction
+from django.db import connections, router
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
@@ -122,31 +122,6 @@ class VersionedModelForm(forms.ModelForm):
         return rows
 
 
-class VersionedChangelistFormSet(forms.BaseModelFormSet):
-    """list_editable rows: a row whose version moved since the list loaded is
-    left out of the save and named to the user."""
-
-    request = None
-
-    def clean(self):
-        super().clean()
-        seen = seen_versions(self.request, [form.instance.pk for form in self.forms])
-        pks = [form.instance.pk for form in self.forms if form.has_changed()]
-        current = dict(
-            self.model._base_manager.filter(pk__in=pks).values_list("pk", "state_version")
-        )
-        conflicts = {}
-        for form in self.forms:
-            pk = form.instance.pk
-            if pk in pks and (seen.get(pk) is None or current.get(pk) != seen.get(pk)):
-                form.has_changed = lambda: False
-                conflicts[pk] = current.get(pk)
-            elif pk in pks:
-                form.instance.state_version = seen[pk]
-        if conflicts:
-            report_guarded(self.request, self.model, GuardedUpdate(conflicts=conflicts), "saved")
-
-
 def seen_versions(request, pks) -> dict:
     """The version of each row as the user's changelist showed it."""
     versions = {}
@@ -209,7 +184,7 @@ def report_guarded(request, model, result: GuardedUpdate, verb: str) -> None:
 
 
 class VersionedAdminMixin:
-    """For ModelAdmins of VersionedModel: guarded change forms, list_editable and actions.
+    """For ModelAdmins of VersionedModel: guarded change forms and actions.
 
     Put `version_column` in list_display: it shows the row's version and
     carries it back to the server with every changelist post.
@@ -220,26 +195,6 @@ class VersionedAdminMixin:
 
     def get_fields(self, request, obj=None):
         return [name for name in super().get_fields(request, obj) if name != "loaded_version"]
-
-    def get_changelist_formset(self, request, **kwargs):
-        kwargs.setdefault("formset", VersionedChangelistFormSet)
-        formset = super().get_changelist_formset(request, **kwargs)
-        return type(formset.__name__, (formset,), {"request": request})
-
-    def save_model(self, request, obj, form, change):
-        try:
-            # A savepoint: an error out of save() marks the enclosing transaction
-            # (list_editable saves every row in one) for rollback, which would undo
-            # the other rows and break the next query.
-            with transaction.atomic(using=router.db_for_write(type(obj))):
-                super().save_model(request, obj, form, change)
-        except VersionConflict as conflict:
-            if getattr(form, "prefix", None) is None:
-                raise
-            # A list_editable row that lost a race after its check: name it, keep going.
-            report_guarded(
-                request, type(obj), GuardedUpdate(conflicts={obj.pk: conflict.current}), "saved"
-            )
 
     @staticmethod
     # On the function: the admin reads the header from what getattr returns,

@@ -20,17 +20,21 @@ from django.utils.functional import cached_property
 
 
 class BoundedPaginator(Paginator):
-    """Counts at most `settings.ADMIN_COUNT_LIMIT` rows (rounded up to whole
-    pages); pages stop there.
+    """Counts at most `count_limit` rows (by default `settings.ADMIN_COUNT_LIMIT`,
+    rounded up to whole pages); pages stop there.
 
     `count` is the bounded count, so when capped it is one more than `limit`:
     Django's changelist then still paginates, and never falls back to showing
     its whole queryset as it does for a single page.
     """
 
+    def __init__(self, *args, count_limit: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count_limit = settings.ADMIN_COUNT_LIMIT if count_limit is None else count_limit
+
     @cached_property
     def limit(self) -> int:
-        pages = max(1, math.ceil(settings.ADMIN_COUNT_LIMIT / self.per_page))
+        pages = max(1, math.ceil(self.count_limit / self.per_page))
         return pages * self.per_page
 
     @cached_property

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import get_text_list
 
 from core import inputs
+from core.admin_links import keyed_url
 from core.admin_pages import render_page
 from publishing import approval, channels, transitions
 from publishing.models import PublishReceipt, PublishStatus
@@ -31,7 +32,7 @@ def _require_approver(request) -> None:
 
 
 def approve_url(video_id) -> str:
-    return reverse("admin:publishing_readyvideo_approve", args=[video_id])
+    return keyed_url("admin:publishing_readyvideo_approve", video_id)
 
 
 def ready_list_url() -> str:

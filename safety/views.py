@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core import inputs
+from core.admin_links import keyed_url
 from core.admin_pages import render_page
 from safety import clearance, review, services
 from safety.highlight import highlight
@@ -30,7 +31,7 @@ def _require_reviewer(request) -> None:
 
 
 def review_url(report_id) -> str:
-    return reverse("admin:safety_reviewqueueitem_review", args=[report_id])
+    return keyed_url("admin:safety_reviewqueueitem_review", report_id)
 
 
 def queue_url() -> str:

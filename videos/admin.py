@@ -10,6 +10,7 @@ from core.admin_core import ContentAdmin
 from core.admin_links import admin_link, short_id, video_link
 from core.admin_locking import VersionedAdminMixin, VersionedModelForm, report_guarded
 from core.admin_pages import AdminPage, AdminPagesMixin, render_page
+from core.changelist_rows import one_line
 from core.json_fields import PrettyJSONField, json_object
 from core.pagination import page_number, window
 from videos import media_types, services, storage
@@ -33,10 +34,6 @@ class LockedVideoForm(forms.ModelForm):
             for name in [name for name in self.changed_data if name in model_fields]:
                 self.add_error(name, ValidationError(problem, code="locked"))
         return cleaned
-
-
-class VideoRowForm(LockedVideoForm):
-    """A row of the list's inline editing (list_editable)."""
 
 
 class VideoForm(LockedVideoForm, VersionedModelForm):
@@ -64,15 +61,15 @@ class VideoAdmin(AdminPagesMixin, VersionedAdminMixin, ContentAdmin):
     form = VideoForm
     list_display = (
         "id_column",
-        "title",
+        "title_column",
         "persona_column",
         "status",
         "version_column",
         "created_at",
         "timeline_column",
     )
-    list_display_links = ("id_column",)
-    list_editable = ("title",)
+    # One line per video: the title is edited on the change form it links to.
+    list_display_links = ("id_column", "title_column")
     list_select_related = ("persona",)
     list_filter = ("status",)
     # Only orders an index serves: any other would sort the whole table.
@@ -83,9 +80,6 @@ class VideoAdmin(AdminPagesMixin, VersionedAdminMixin, ContentAdmin):
     fields = ("title", "persona", "status", "published_at")
     actions = ("archive_selected",)
     change_form_template = "admin/videos/video/change_form.html"
-
-    def get_changelist_form(self, request, **kwargs):
-        return super().get_changelist_form(request, form=VideoRowForm, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         # Approved for publishing: locked until published or its publishes are
@@ -104,6 +98,10 @@ class VideoAdmin(AdminPagesMixin, VersionedAdminMixin, ContentAdmin):
     @admin.display(description="Video")
     def id_column(self, obj):
         return short_id(obj)
+
+    @admin.display(description="Title")
+    def title_column(self, obj):
+        return one_line(obj.title)
 
     @admin.display(description="Persona")
     def persona_column(self, obj):

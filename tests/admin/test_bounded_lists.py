@@ -83,6 +83,21 @@ def test_a_filtered_list_asks_for_no_estimate(
     assert "in all" not in response.text
 
 
+def test_a_search_counts_only_up_to_the_search_limit(small_pages, superuser_client, settings):
+    settings.ADMIN_SEARCH_COUNT_LIMIT = PER_PAGE
+    VideoFactory.create_batch(30, title="Octopus facts")
+    with CaptureQueriesContext(connection) as queries:
+        response = superuser_client.get("/admin/videos/video/", {"q": "octopus"})
+    # Each row counted is a row whose title was tested: fewer for a search.
+    [count] = count_queries(queries.captured_queries)
+    assert f"LIMIT {PER_PAGE + 1}" in count
+    cl = response.context["cl"]
+    assert cl.paginator.capped and cl.paginator.num_pages == 1
+    assert f"more than {PER_PAGE} results" in response.text
+    # Without a search term the list's own limit holds.
+    assert superuser_client.get("/admin/videos/video/").context["cl"].paginator.limit == LIMIT
+
+
 def test_a_list_under_the_limit_counts_exactly(small_pages, superuser_client):
     VideoFactory.create_batch(8)
     response = superuser_client.get("/admin/videos/video/")
