@@ -100,7 +100,7 @@ def test_the_table_has_a_row_per_page_and_every_section():
     )
     assert "Guarded / plain: 0.95× — ✓ guarded ≥0.9× plain" in text
     assert "✓ p95 <20 ms" in text
-    assert "| 1 | 300 | 10.00 | 30.0 | published 300 |" in text
+    assert "| 1 | 300 | 10.00 | 30.0 | — | published 300 |" in text
     assert "| CPU | Test CPU |" in text
 
 
