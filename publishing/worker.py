@@ -222,12 +222,12 @@ class Worker:
         self.idle.clear()
 
     def _timeout(self, *, once: bool, full: bool) -> float | None:
-        """How long to wait at most: a `once` run until a publish in hand ends;
-        a full worker until a slot is free, or the next sweep; else until the
-        earliest scheduled task falls due, or the next poll."""
-        if once:
+        """How long to wait at most: while every slot is busy (or in a `once`
+        run), until a publish in hand ends, as one worker publishing one task
+        did; else until the earliest scheduled task falls due, or the next poll."""
+        if once or full:
             return None
-        if full or self._next_due is None:
+        if self._next_due is None:
             return self.poll
         until_due = (self._next_due - timezone.now()).total_seconds()
         return min(self.poll, max(until_due, 0.0))
