@@ -187,6 +187,14 @@ LEFT = """
 SELECT count(*) FROM tasks JOIN videos USING (video_id)
  WHERE videos.title LIKE %s AND tasks.type = 'publish' AND tasks.status IN ('queued', 'running')
 """
+# When the worker claimed each task, from the task history: the wake-up alone.
+CLAIMED = """
+SELECT extract(epoch FROM min(events.pgh_created_at) - tasks.not_before) * 1000
+  FROM videos_taskevent events JOIN tasks ON tasks.task_id = events.pgh_obj_id
+  JOIN videos USING (video_id)
+ WHERE videos.title LIKE %s AND tasks.type = 'publish' AND events.status = 'running'
+ GROUP BY tasks.task_id, tasks.not_before
+"""
 SCHEDULED = """
 SELECT publish_receipts.publish_id::text, extract(epoch FROM tasks.not_before)
   FROM tasks JOIN videos USING (video_id) JOIN publish_receipts USING (task_id)
@@ -313,11 +321,11 @@ def run_workers(connection, env: dict, workers: int, log_dir: Path, timeout: flo
         stop_workers(processes)
 
 
-def wakeups(connection, env: dict, log_dir: Path, spread: float) -> list[float]:
+def wakeups(connection, env: dict, log_dir: Path, spread: float) -> tuple[list, list]:
     """With one idle worker (started, then left alone for a moment), make the
     bench's tasks fall due one after another over `spread` seconds from a
-    second from now; the delay of each, in ms, from its `not_before` to the
-    moment its call reached the channel."""
+    second from now; the delays of each, in ms, from its `not_before` to the
+    moment its call reached the channel, and to its claim."""
     server = channel_server()
     server.reset()
     processes = start_workers(env, 1, log_dir, "wakeups")
@@ -329,10 +337,12 @@ def wakeups(connection, env: dict, log_dir: Path, spread: float) -> list[float]:
     finally:
         stop_workers(processes)
     due = dict(connection.execute(SCHEDULED, [pattern]).fetchall())
+    claimed = [float(ms) for (ms,) in connection.execute(CLAIMED, [pattern]).fetchall()]
     # A task the channel never saw (it failed before) has no delay to give.
-    return [
+    called = [
         (server.arrived[key] - float(at)) * 1000 for key, at in due.items() if key in server.arrived
     ]
+    return called, claimed
 
 
 def channels_env() -> str:
@@ -385,9 +395,9 @@ def measure(run, env: dict, args, say, log_dir: Path) -> None:
                 run.workers.append(result)
         _prepare(data, env, args.publish_wakeups, NOW)
         spread = args.publish_wakeups / 5  # five a second: the worker is idle between them
-        delays = wakeups(connection, worker_env, log_dir, spread)
+        delays, claimed = wakeups(connection, worker_env, log_dir, spread)
         poll = float(env.get("PUBLISH_POLL_SECONDS", 5.0))
-        run.wakeups = report.WakeupResult(delays, spread, poll)
+        run.wakeups = report.WakeupResult(delays, spread, poll, claimed)
         say(f"wake-ups: {run.wakeups.verdict()}")
     datasets.django_step(data, env, "publishing", "cleanup")
 
