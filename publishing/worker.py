@@ -66,7 +66,9 @@ class LeaseKeeper:
         try:
             while not self._done.wait(self.interval):
                 if self._renew_once() is False:
-                    log.warning("Lost the lease on task %s", self.task_id)
+                    # Not when the publish ended meanwhile (its commit, then this block's end).
+                    if not self._done.is_set():
+                        log.warning("Lost the lease on task %s", self.task_id)
                     return
         finally:
             _close_quietly()  # this thread's own connection
