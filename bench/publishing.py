@@ -191,7 +191,7 @@ SELECT count(*) FROM tasks JOIN videos USING (video_id)
 CLAIMED = """
 SELECT extract(epoch FROM min(events.pgh_created_at) - tasks.not_before) * 1000
   FROM videos_taskevent events JOIN tasks ON tasks.task_id = events.pgh_obj_id
-  JOIN videos USING (video_id)
+  JOIN videos ON videos.video_id = tasks.video_id
  WHERE videos.title LIKE %s AND tasks.type = 'publish' AND events.status = 'running'
  GROUP BY tasks.task_id, tasks.not_before
 """
