@@ -36,6 +36,9 @@ def arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--presses", type=int, help="review next presses per moderator")
     parser.add_argument("--save-rows", type=int, default=2000, help="rows per kind of save")
     parser.add_argument("--publish-tasks", type=int, default=300)
+    parser.add_argument("--publish-slow-tasks", type=int, default=160, help="on the 1 s channel")
+    parser.add_argument("--publish-concurrency", type=int, default=8, help="of each worker")
+    parser.add_argument("--publish-wakeups", type=int, default=30, help="tasks falling due")
     parser.add_argument("--publish-workers", default="1,2,4")
     parser.add_argument("--replica-clients", type=int, default=8, help="concurrent list clients")
     parser.add_argument("--replica-seconds", type=float, default=20, help="per read mode")
@@ -131,37 +134,7 @@ def measure_saves(data, env, args) -> report.SaveResult:
 
 
 def measure_publish(run, env, args) -> None:
-    # A database of its own: the datasets hold publishes scheduled by seed_scale,
-    # which come due as the kept datasets age and which the workers would publish.
-    data = datasets.dataset(os.environ["DATABASE_URL"], "publish", 0)
-    if datasets.ensure_database(data):
-        say(f"created database {data.database} for the publish workers")
-    datasets.manage(data, env, "migrate", "--noinput", "-v", "0")
-    datasets.django_step(data, env, "fixtures")
-    worker_env = {**env, "DATABASE_URL": data.url, "LOG_LEVEL": "INFO"}
-    counts = [int(k) for k in args.publish_workers.split(",") if k.strip()]
-    run.worker_size = f"database {data.database}, holding only the bench's own videos"
-    with datasets.connect(data) as connection:
-        for workers in counts:
-            step = "publishing"
-            made = datasets.django_step(
-                data, env, step, "prepare", "--tasks", str(args.publish_tasks)
-            )
-            if made["foreign_due"]:
-                run.notes.append(
-                    f"Publish workers not measured: {made['foreign_due']} publish tasks of the "
-                    "dataset itself are due, and the workers would publish them."
-                )
-                break
-            say(f"{data.name}: {workers} publish worker(s), {made['tasks']} tasks")
-            publishing.run(connection, worker_env, workers, LOGS)
-            found = datasets.django_step(data, env, step, "timing")
-            result = report.WorkerResult(
-                workers, made["tasks"], found["seconds"], found["outcomes"]
-            )
-            say(f"{data.name}: {workers} worker(s): {result.per_second:.1f} tasks/s")
-            run.workers.append(result)
-    datasets.django_step(data, env, "publishing", "cleanup")
+    publishing.measure(run, env, args, say, LOGS)
 
 
 def main(argv=None) -> int:

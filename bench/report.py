@@ -18,6 +18,8 @@ GROWTH = 1.5  # L median at most this times the S median
 SPEEDUP = 10  # each list page against the stock admin at L
 SAVE_RATIO = 0.9  # guarded save against plain save, rows per second
 REVIEW_NEXT_P95_MS = 20  # "review next", 16 moderators at once
+WAKEUP_P95_MS = 1000  # from a task's not_before to its channel call, idle worker
+SLOW_CHANNEL_PER_SECOND = 8  # one worker at concurrency 8, a channel taking 1 s
 
 TARGET_SIZE = "L"  # the size the targets speak of
 BASE_SIZE = "S"  # the size growth is measured from
@@ -153,10 +155,27 @@ class WorkerResult:
     tasks: int
     seconds: float
     outcomes: dict[str, int] = field(default_factory=dict)
+    channel: str = "local"  # how it publishes: see bench/publishing.py
+    concurrency: int = 1  # PUBLISH_CONCURRENCY of each worker
+    most_in_flight: int | None = None  # at once at the channel, as it counted them
 
     @property
     def per_second(self) -> float:
         return self.tasks / self.seconds if self.seconds else math.inf
+
+
+@dataclass
+class WakeupResult:
+    """Delays from each task's `not_before` to its channel call, idle worker."""
+
+    delays_ms: list[float]
+    spread_seconds: float
+    poll_seconds: float
+    claimed_ms: list[float] = field(default_factory=list)  # to the claim, from the history
+
+    def verdict(self) -> Verdict:
+        p95 = percentile(self.delays_ms, 0.95)
+        return Verdict(f"p95 <{WAKEUP_P95_MS} ms", p95 < WAKEUP_P95_MS, f"{p95:.0f} ms")
 
 
 @dataclass
@@ -168,6 +187,7 @@ class Run:
     review_next: ReviewNextResult | None = None
     workers: list[WorkerResult] = field(default_factory=list)
     worker_size: str = ""
+    wakeups: WakeupResult | None = None
     machine: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     replica: list[Throughput] = field(default_factory=list)  # bench/replica.py
@@ -305,23 +325,73 @@ def _review_section(run: Run) -> list[str]:
 
 
 def _worker_section(run: Run) -> list[str]:
-    if not run.workers:
+    out = []
+    for channel, concurrency in dict.fromkeys((w.channel, w.concurrency) for w in run.workers):
+        results = [w for w in run.workers if (w.channel, w.concurrency) == (channel, concurrency)]
+        rows = [
+            [
+                str(w.workers),
+                str(w.tasks),
+                f"{w.seconds:.2f}",
+                f"{w.per_second:.1f}",
+                "—" if w.most_in_flight is None else str(w.most_in_flight),
+                ", ".join(f"{k} {v}" for k, v in sorted(w.outcomes.items())),
+            ]
+            for w in results
+        ]
+        heading = f"## Publish workers ({run.worker_size}, {channel} channel"
+        out += ["", f"{heading}, concurrency {concurrency})", ""]
+        out += _table(["workers", "tasks", "seconds", "tasks/s", "most at once", "receipts"], rows)
+        out += ["", CHANNELS.get(channel, ""), _slow_verdict(results)]
+    if out:
+        out += [
+            "",
+            "Seconds from the first claim to the last task done, as the task history records "
+            "them; the most publishes at once at the channel, as the channel counted them.",
+        ]
+    return [line for line in out if line is not None] + _wakeup_section(run)
+
+
+CHANNELS = {
+    "local": "The local channel writes each manifest to a folder (no waiting).",
+    "slow": "The slow channel is a webhook served by the bench that answers each publish "
+    "after 1 s.",
+}
+
+
+def _slow_verdict(results: list[WorkerResult]) -> str | None:
+    one = next((w for w in results if w.channel == "slow" and w.workers == 1), None)
+    if one is None or one.concurrency != 8:
+        return None
+    ok = one.per_second >= SLOW_CHANNEL_PER_SECOND
+    target = f"one worker ≥{SLOW_CHANNEL_PER_SECOND} tasks/s"
+    return str(Verdict(target, ok, f"{one.per_second:.1f}/s"))
+
+
+def _wakeup_section(run: Run) -> list[str]:
+    result = run.wakeups
+    if result is None:
         return []
     rows = [
-        [
-            str(w.workers),
-            str(w.tasks),
-            f"{w.seconds:.2f}",
-            f"{w.per_second:.1f}",
-            ", ".join(f"{k} {v}" for k, v in sorted(w.outcomes.items())),
+        [what, str(len(delays)), *(f"{v:.0f}" for v in _spread(delays))]
+        for what, delays in [
+            ("to the channel call", result.delays_ms),
+            ("to the claim", result.claimed_ms),
         ]
-        for w in run.workers
+        if delays
     ]
     return (
-        ["", f"## Publish workers ({run.worker_size}, local channel)", ""]
-        + _table(["workers", "tasks", "seconds", "tasks/s", "receipts"], rows)
+        ["", f"## Publish wake-ups (one idle worker, poll {result.poll_seconds:g} s)", ""]
+        + _table(["from `not_before`", "tasks", "p50 ms", "p95 ms", "max ms"], rows)
         + [
             "",
-            "Seconds from the first claim to the last task done, as the task history records them.",
+            f"Tasks fell due one by one over {result.spread_seconds:g} s. To the channel call: "
+            "until the call reached the channel (a webhook served by the bench, no waiting), "
+            "so it includes the checks and S3 requests before it; to the claim: the task "
+            f"history's claim. {result.verdict()}",
         ]
     )
+
+
+def _spread(values: list[float]) -> tuple[float, float, float]:
+    return statistics.median(values), percentile(values, 0.95), max(values)

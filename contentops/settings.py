@@ -471,7 +471,16 @@ PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", 60)
 PUBLISH_MAX_ATTEMPTS = env_int("PUBLISH_MAX_ATTEMPTS", 5)
 # The wait before the first retry; it doubles with each attempt, up to an hour.
 PUBLISH_RETRY_SECONDS = env_int("PUBLISH_RETRY_SECONDS", 30)
+# An idle worker looks at the queue this often at the latest (and sweeps): it
+# wakes at once for work queued (a notification) and at each scheduled time.
 PUBLISH_POLL_SECONDS = env_float("PUBLISH_POLL_SECONDS", 5.0)
+# Publishes one worker keeps in flight, each a thread with a database connection.
+PUBLISH_CONCURRENCY = env_int("PUBLISH_CONCURRENCY", 4)
+if not 1 <= PUBLISH_CONCURRENCY <= 64:
+    raise ImproperlyConfigured(
+        f"PUBLISH_CONCURRENCY={PUBLISH_CONCURRENCY} must be from 1 to 64 (publishes "
+        "one worker keeps in flight, each with a database connection of its own)."
+    )
 # How far ahead an editor may schedule a publish.
 PUBLISH_SCHEDULE_MAX_DAYS = env_int("PUBLISH_SCHEDULE_MAX_DAYS", 365)
 

@@ -28,6 +28,13 @@ def due(now: datetime) -> QuerySet[Task]:
     )
 
 
+def next_due(now: datetime) -> datetime | None:
+    """When the earliest queued task scheduled after `now` falls due (an
+    index scan of tasks_publish_queue_idx, one row)."""
+    later = publish_tasks().filter(status=TaskStatus.QUEUED, not_before__gt=now)
+    return later.order_by("not_before").values_list("not_before", flat=True).first()
+
+
 def lock_due(now: datetime, limit: int, *, skip=()) -> list:
     """Lock up to `limit` due tasks that no other worker holds (in a
     transaction), but those in `skip`.

@@ -3,26 +3,37 @@
 Run any number of workers on any number of machines (`manage.py
 publish_worker`): they share the work through the database, each claim a short
 transaction with SKIP LOCKED and a lease, so they never wait for one another
-and never take the same task. While a channel works, a thread renews the
-lease; a worker that dies stops renewing, and once its lease runs out another
-worker takes the task again, with the same idempotency key. `stop()` (SIGTERM,
-SIGINT) lets the task in hand finish, then returns.
+and never take the same task. One worker keeps up to PUBLISH_CONCURRENCY
+publishes in flight, each in a thread of its own with its own connection
+(`Publishers`), so a channel that takes a second per upload gets that many a
+second. While a channel works, a thread renews the lease; a worker that dies
+stops renewing, and once its lease runs out another worker takes the task
+again, with the same idempotency key. `stop()` (SIGTERM, SIGINT) lets the
+tasks in hand finish, then returns.
+
+An idle worker wakes when work falls due: a notification that a task was
+queued (publishing/wakeups.py), the earliest scheduled time, or at the latest
+the poll interval, which also paces the sweep.
 
 Nothing one row holds stops the loop: a task that cannot be read or published
 fails itself with the reason (and its receipt), a sweep step that fails is
 logged and the next runs, and a database that is down is waited for.
 """
 
+import contextlib
 import logging
 import os
+import queue
 import socket
 import threading
 import time
 
 from django.conf import settings
 from django.db import DatabaseError, DataError, close_old_connections, connection
+from django.utils import timezone
 
-from publishing import delivery, lapses
+from publishing import delivery, lapses, locks
+from publishing.wakeups import Listener
 from safety import qa_sampling
 
 log = logging.getLogger(__name__)
@@ -55,7 +66,9 @@ class LeaseKeeper:
         try:
             while not self._done.wait(self.interval):
                 if self._renew_once() is False:
-                    log.warning("Lost the lease on task %s", self.task_id)
+                    # Not when the publish ended meanwhile (its commit, then this block's end).
+                    if not self._done.is_set():
+                        log.warning("Lost the lease on task %s", self.task_id)
                     return
         finally:
             _close_quietly()  # this thread's own connection
@@ -96,48 +109,153 @@ def add_sweep_step(step) -> None:
         SWEEP_STEPS.append(step)
 
 
+class Publishers:
+    """Up to `size` threads publishing the tasks a worker claimed, one task
+    each at a time, each on a database connection of its own (made the first
+    time it is needed, closed when the block ends). Each finished task rouses
+    the worker: a slot is free. The block ends once every task in hand is done.
+    """
+
+    def __init__(self, worker: "Worker", size: int):
+        self.worker = worker
+        self.size = size
+        self.busy = 0
+        self._lock = threading.Lock()
+        self._tasks = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def free(self) -> int:
+        return self.size - self.busy
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        for _ in self._threads:
+            self._tasks.put(None)
+        for thread in self._threads:
+            thread.join()
+
+    def start(self, tasks) -> None:
+        for task in tasks:
+            with self._lock:
+                self.busy += 1
+                if len(self._threads) < min(self.busy, self.size):
+                    self._spawn()
+            self._tasks.put(task)
+
+    def _spawn(self) -> None:
+        number = len(self._threads) + 1
+        thread = threading.Thread(target=self._serve, daemon=True, name=f"publisher-{number}")
+        self._threads.append(thread)
+        thread.start()
+
+    def _serve(self) -> None:
+        try:
+            while (task := self._tasks.get()) is not None:
+                try:
+                    close_old_connections()  # one a database restart broke
+                    self.worker.publish(task)
+                finally:
+                    with self._lock:
+                        self.busy -= 1
+                    self.worker.rouse()
+        finally:
+            _close_quietly()  # this thread's own connection
+
+
 class Worker:
-    def __init__(self, *, name: str | None = None, poll: float | None = None):
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        poll: float | None = None,
+        concurrency: int | None = None,
+    ):
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.poll = settings.PUBLISH_POLL_SECONDS if poll is None else poll
+        self.concurrency = settings.PUBLISH_CONCURRENCY if concurrency is None else concurrency
+        # Set while it waits with no task in hand and nothing new to look at.
+        self.idle = threading.Event()
         self._stopping = threading.Event()
+        self._roused = threading.Event()  # a notification, a free slot, stop()
+        self._next_due = None  # the earliest scheduled task it knows of
         self._last_sweep = 0.0
 
     def stop(self, *_signal) -> None:
         self._stopping.set()
+        self.rouse()
+
+    def rouse(self) -> None:
+        """Look at the queue now (thread-safe)."""
+        self.idle.clear()
+        self._roused.set()
 
     def run(self, *, once: bool = False) -> int:
-        """Publish due tasks until stopped; with `once`, until none is due.
-        Returns how many tasks it handled."""
+        """Publish due tasks until stopped; with `once`, until none is due and
+        none is in hand. Returns how many tasks it handled."""
         handled = 0
-        log.info("Publish worker %s started", self.name)
-        while not self._stopping.is_set():
-            task = self._next()
-            if task is not None:
-                self._publish(task)
-                handled += 1
-                continue
-            if once:
-                break
-            self._stopping.wait(self.poll)
+        log.info("Publish worker %s started (%s at once)", self.name, self.concurrency)
+        with Publishers(self, self.concurrency) as publishers, self._listening(once):
+            while not self._stopping.is_set():
+                self._roused.clear()
+                # Fewer than asked for: none else is due. As many: no slot is free.
+                claimed = self._next(limit=publishers.free)
+                publishers.start(claimed)
+                handled += len(claimed)
+                if once and not claimed and not publishers.busy:
+                    break
+                self._wait(self._timeout(once=once, full=not publishers.free), publishers.busy)
         log.info("Publish worker %s stopped after %s tasks", self.name, handled)
         return handled
 
-    def _next(self):
-        """Sweep now and then, and claim a due task: None if none is due, or
-        the database failed."""
+    def _listening(self, once: bool):
+        """Notifications while the worker runs (a `once` run never waits for them)."""
+        if once:
+            return contextlib.nullcontext()
+        return Listener(self.rouse, ready_within=min(self.poll, 5))
+
+    def _wait(self, timeout: float | None, in_hand: int) -> None:
+        """Until roused (a notification, a free slot, stop()), or `timeout`."""
+        if not in_hand and not self._roused.is_set():
+            self.idle.set()
+        self._roused.wait(timeout)
+        self.idle.clear()
+
+    def _timeout(self, *, once: bool, full: bool) -> float | None:
+        """How long to wait at most: while every slot is busy (or in a `once`
+        run), until a publish in hand ends, as one worker publishing one task
+        did; else until the earliest scheduled task falls due, or the next poll."""
+        if once or full:
+            return None
+        if self._next_due is None:
+            return self.poll
+        until_due = (self._next_due - timezone.now()).total_seconds()
+        return min(self.poll, max(until_due, 0.0))
+
+    def _next(self, *, limit: int) -> list:
+        """Sweep now and then, and claim up to `limit` due tasks: none if none
+        is due, or the database failed. Notes the next scheduled time."""
         try:
             close_old_connections()
             self._sweep()
-            return next(iter(delivery.claim_due(worker=self.name, limit=1)), None)
+            if not limit:
+                return []
+            now = timezone.now()
+            claimed = delivery.claim_due(worker=self.name, limit=limit)
+            if len(claimed) < limit:
+                self._next_due = locks.next_due(now)
+            return claimed
         except DatabaseError:
             log.exception("The database failed; trying again in %s s", self.poll)
             _close_quietly()
         except Exception:  # noqa: BLE001 - rows that cannot be read fail in claim_due
             log.exception("Claiming a task failed; trying again in %s s", self.poll)
-        return None
+        self._next_due = None
+        return []
 
-    def _publish(self, task) -> None:
+    def publish(self, task) -> None:
         """Publish one claimed task. If that raises, the task fails with the
         reason (it would fail the same way again); if the database is down, it
         stays leased, and once the lease runs out it is claimed again, until

@@ -4,7 +4,8 @@ By default it answers like a well-behaved channel: 200 with a remote id, the
 same id again for an idempotency key it has seen (and no second publication).
 `script` queues other answers (a status, a delay, a hang until released, a
 redirect, or raw bytes that are no JSON object) for the next requests;
-`requests` records every request it received, with its headers.
+`requests` records every request it received, with its headers, and
+`most_in_flight` the most it was answering at once.
 """
 
 import json
@@ -40,6 +41,8 @@ class ChannelState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     released: threading.Event = field(default_factory=threading.Event)
     hanging: threading.Event = field(default_factory=threading.Event)
+    in_flight: int = 0
+    most_in_flight: int = 0
 
 
 class WebhookServer:
@@ -77,6 +80,14 @@ class WebhookServer:
     def published(self) -> dict:
         return dict(self.state.published)
 
+    @property
+    def in_flight(self) -> int:
+        return self.state.in_flight
+
+    @property
+    def most_in_flight(self) -> int:
+        return self.state.most_in_flight
+
 
 class _Handler(BaseHTTPRequestHandler):
     state: ChannelState
@@ -90,6 +101,15 @@ class _Handler(BaseHTTPRequestHandler):
         with self.state.lock:
             self.state.requests.append(Received(key, body, self.path, dict(self.headers)))
             answer = self.state.script.pop(0) if self.state.script else Answer()
+            self.state.in_flight += 1
+            self.state.most_in_flight = max(self.state.most_in_flight, self.state.in_flight)
+        try:
+            self._answer(key, body, answer)
+        finally:
+            with self.state.lock:
+                self.state.in_flight -= 1
+
+    def _answer(self, key: str, body: dict, answer: Answer) -> None:
         status, document = answer.status, answer.body
         if document is None and status < 300:
             # The channel acts before it answers: a client that never hears

@@ -9,7 +9,7 @@ class Command(BaseCommand):
     help = (
         "Publish approved videos: claim due publish tasks and call their channels. "
         "Run as many as you like, on any machines. SIGTERM or Ctrl-C stops a worker "
-        "after the task in hand."
+        "after the tasks in hand."
     )
 
     def add_arguments(self, parser):
@@ -20,11 +20,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--poll",
             type=float,
-            help="Seconds between looks at an empty queue (default PUBLISH_POLL_SECONDS).",
+            help="Most seconds between looks at an idle queue (default PUBLISH_POLL_SECONDS).",
+        )
+        parser.add_argument(
+            "--concurrency",
+            type=int,
+            choices=range(1, 65),
+            metavar="N",
+            help="Publishes in flight at once, 1 to 64 (default PUBLISH_CONCURRENCY).",
         )
 
-    def handle(self, *args, once=False, name=None, poll=None, **options):
-        worker = Worker(name=name, poll=poll)
+    def handle(self, *args, once=False, name=None, poll=None, concurrency=None, **options):
+        worker = Worker(name=name, poll=poll, concurrency=concurrency)
         signal.signal(signal.SIGTERM, worker.stop)
         signal.signal(signal.SIGINT, worker.stop)
         handled = worker.run(once=once)
