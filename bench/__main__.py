@@ -17,6 +17,7 @@ from bench.server import Gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGS = ROOT / "var" / "bench" / "logs"
+ANALYSIS = Path(__file__).resolve().parent / "analysis.md"
 STEPS = ("pages", "review", "saves", "publish", "replica")
 
 
@@ -178,7 +179,9 @@ def main(argv=None) -> int:
     with datasets.connect(data) as connection:
         run.machine = machine.describe(connection)
     run.machine["gunicorn"] = f"{args.gunicorn_workers} sync workers"
-    table = report.render(run)
+    # What the numbers cannot say (profiles, the scale past this machine) is
+    # written by hand in bench/analysis.md and kept under the measured tables.
+    table = report.render(run) + "\n" + ANALYSIS.read_text()
     print(table)
     if args.output != "-":
         (ROOT / args.output).write_text(table)
