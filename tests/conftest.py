@@ -118,9 +118,10 @@ def s3_proxy(settings, storage_options):
     """`s3_proxy(hold={"HEAD": N})`: the app's S3 requests go through a proxy in
     front of the test S3 that holds each HEAD until N are in flight (tests/s3_proxy.py)."""
     proxies = []
+    direct = settings.STORAGES["default"]["OPTIONS"]["endpoint_url"]
 
     def start(**options) -> S3Proxy:
-        proxy = S3Proxy(settings.STORAGES["default"]["OPTIONS"]["endpoint_url"], **options)
+        proxy = S3Proxy(direct, **options)
         proxies.append(proxy.__enter__())
         storage_options("default", endpoint_url=proxy.url)
         # Long enough that a request held by the proxy is never given up on.
@@ -128,6 +129,9 @@ def s3_proxy(settings, storage_options):
         return proxy
 
     yield start
+    # Back to S3 itself before the proxy goes: fixtures set up earlier (s3_media)
+    # delete their objects after this one is torn down.
+    storage_options("default", endpoint_url=direct)
     for proxy in proxies:
         proxy.__exit__(None, None, None)
 
