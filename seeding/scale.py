@@ -27,7 +27,6 @@ object is uploaded, so previews and publishing find the files missing.
 
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,6 +43,7 @@ from personas.models import Persona
 from publishing.models import PublishReceipt
 from safety.models import SafetyReport
 from seeding import scale_vocabulary as words
+from seeding.batches import load_in_parallel
 from seeding.scale_history import HistoryLoad, load_history
 from seeding.scale_niches import NICHES
 from seeding.scale_plan import PERSONAS_SQL, PRESENT_SQL
@@ -202,18 +202,12 @@ def _load_here(run: Run, todo, result: ScaleSeed, progress) -> None:
 
 
 def _load_in_parallel(run: Run, todo, jobs: int, result: ScaleSeed, progress) -> None:
-    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="seed_scale")
-    try:
-        futures = {pool.submit(_load_on_own_connection, run, *batch): batch for batch in todo}
-        for future in as_completed(futures):
-            result.record(*future.result())
-            if progress:
-                first, last = futures[future]
-                progress(last - first + 1)
-    finally:
-        # On an error or Ctrl-C: batches under way finish (each commits
-        # whole), the others never start.
-        pool.shutdown(wait=True, cancel_futures=True)
+    def load(first, last):
+        return _load_on_own_connection(run, first, last)
+
+    load_in_parallel(
+        todo, load, jobs=jobs, name="seed_scale", record=result.record, progress=progress
+    )
 
 
 def _load_on_own_connection(run: Run, first: int, last: int) -> tuple[int, dict]:

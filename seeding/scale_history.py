@@ -19,12 +19,12 @@ its first event was loaded whole.
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
 
+from seeding.batches import load_in_parallel
 from seeding.scale_plan import PERSONAS
 
 # The lowest integer pgh_id; video i's events take SLOTS ids from here on.
@@ -407,20 +407,12 @@ def _load_batch(first: int, last: int, editor_ids: list[int]) -> tuple[int, dict
 
 
 def _load_in_parallel(todo, editor_ids, jobs: int, result: HistoryLoad, progress) -> None:
-    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="seed_history")
-    try:
-        futures = {
-            pool.submit(_load_on_own_connection, first, last, editor_ids): (first, last)
-            for first, last in todo
-        }
-        for future in as_completed(futures):
-            result.record(*future.result())
-            if progress:
-                first, last = futures[future]
-                progress(last - first + 1)
-    finally:
-        # As seed_scale's rows: batches under way commit whole, the rest never start.
-        pool.shutdown(wait=True, cancel_futures=True)
+    def load(first, last):
+        return _load_on_own_connection(first, last, editor_ids)
+
+    load_in_parallel(
+        todo, load, jobs=jobs, name="seed_history", record=result.record, progress=progress
+    )
 
 
 def _load_on_own_connection(first: int, last: int, editor_ids) -> tuple[int, dict]:
