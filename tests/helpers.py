@@ -6,12 +6,15 @@ Fixtures live in the conftest files; everything a test module imports lives here
 
 import re
 import socket
+import threading
+import time
 import urllib.error
 import urllib.request
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.test import Client
 from django.test.html import Element, parse_html
 from django.utils import timezone
@@ -239,3 +242,30 @@ def text(element: Element | str) -> str:
 
 def attribute(element: Element, name: str) -> str | None:
     return dict(element.attributes).get(name)
+
+
+def wait_for(condition, what: str, *, seconds: float = 60):
+    """Poll `condition` until it returns something true, and return that; fail
+    naming `what` after `seconds` (a deadline generous for a shared machine,
+    never what a test asserts)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"never happened: {what}")
+
+
+def in_thread(work) -> threading.Thread:
+    """`work()` started in a thread that closes its own database connection."""
+
+    def run():
+        try:
+            work()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread

@@ -5,17 +5,15 @@ exactly once, and stopping lets every task in hand finish."""
 import os
 import subprocess
 import sys
-import threading
 from collections import Counter
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 
 from publishing import channels
 from publishing.models import PublishReceipt, PublishStatus
 from publishing.worker import Worker
-from tests.helpers import approve, grant_channels, reload
+from tests.helpers import approve, grant_channels, in_thread, reload, wait_for
 from tests.publishing.webhook_server import Answer
 from videos.models import ArtifactKind, Task, TaskStatus, TaskType
 
@@ -33,27 +31,6 @@ def held_channel(settings, webhook_server, db):
     }
     channels.sync_permissions()
     return webhook_server
-
-
-def in_thread(work) -> threading.Thread:
-    def run():
-        try:
-            work()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
-
-
-def wait_for(condition, what: str) -> None:
-    done = threading.Event()
-    for _ in range(DEADLINE * 20):
-        if condition():
-            return
-        done.wait(0.05)
-    raise AssertionError(f"never happened: {what}")
 
 
 def approvals(publisher, ready_video, count: int, channel: str) -> list[PublishReceipt]:

@@ -5,7 +5,6 @@ A timestamp past year 9999, a payload of the wrong shape, a row nested
 deeper than Python reads, a lease keeper whose connection is killed."""
 
 import json
-import threading
 import uuid
 from zoneinfo import ZoneInfo
 
@@ -17,7 +16,7 @@ from core import db
 from publishing import delivery, worker
 from publishing.models import PublishStatus
 from publishing.worker import LeaseKeeper, Worker
-from tests.helpers import approve, reload
+from tests.helpers import approve, reload, wait_for
 from videos.models import Task, TaskStatus, Video, VideoStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -263,17 +262,6 @@ def other_backends(cursor) -> set[int]:
     return {pid for (pid,) in cursor.fetchall()}
 
 
-def wait_for(condition, what: str):
-    """Poll `condition` until it holds (the keeper renews every 0.2 s)."""
-    done = threading.Event()
-    for _ in range(200):
-        value = condition()
-        if value:
-            return value
-        done.wait(0.05)
-    raise AssertionError(f"never happened: {what}")
-
-
 def test_the_lease_keeper_renews_again_after_its_connection_is_killed(
     settings, publisher, ready_video, pipeline_db
 ):
@@ -282,14 +270,18 @@ def test_the_lease_keeper_renews_again_after_its_connection_is_killed(
     (task,) = delivery.claim_due(worker="w")
     admin = pipeline_db()
     with admin.cursor() as cursor, LeaseKeeper(task.pk, "w") as keeper:
-        (keeper_pid,) = wait_for(lambda: other_backends(cursor), "the keeper connects")
+        (keeper_pid,) = wait_for(lambda: other_backends(cursor), "the keeper connects", seconds=10)
         cursor.execute("SELECT pg_terminate_backend(%s)", [keeper_pid])
         cursor.execute(
             "UPDATE tasks SET lease_expires_at = now() - interval '1 hour' WHERE task_id = %s",
             [task.pk],
         )
 
-        wait_for(lambda: reload(task).lease_expires_at > task.lease_expires_at, "a renewal after")
+        wait_for(
+            lambda: reload(task).lease_expires_at > task.lease_expires_at,
+            "a renewal after",
+            seconds=10,
+        )
         assert keeper._thread.is_alive()
         assert other_backends(cursor) - {keeper_pid}
 
@@ -300,5 +292,5 @@ def test_the_lease_keeper_stops_when_the_lease_is_really_lost(settings, publishe
     (task,) = delivery.claim_due(worker="w")
     with LeaseKeeper(task.pk, "w") as keeper:
         sql("UPDATE tasks SET leased_by = 'someone-else' WHERE task_id = %s", task.pk)
-        wait_for(lambda: not keeper._thread.is_alive(), "the keeper stops")
+        wait_for(lambda: not keeper._thread.is_alive(), "the keeper stops", seconds=10)
     assert reload(task).leased_by == "someone-else"

@@ -3,7 +3,6 @@ trigger when a task is queued or rescheduled, whoever writes it, and at a
 task's scheduled time without any notification. Every worker here polls once
 an hour: only a wake-up can have made it publish within the test."""
 
-import threading
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -14,7 +13,7 @@ from django.utils import timezone
 from publishing.models import PublishStatus
 from publishing.wakeups import CHANNEL
 from publishing.worker import Worker
-from tests.helpers import approve, reload
+from tests.helpers import approve, in_thread, reload, wait_for
 from videos.models import Task, TaskStatus, TaskType
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,14 +27,7 @@ def running(worker: Worker):
     """`worker` running in a thread, idle (it has looked at the queue once
     and listens), until the block ends."""
 
-    def work():
-        try:
-            worker.run()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=work)
-    thread.start()
+    thread = in_thread(worker.run)
     try:
         wait_for(worker.idle.is_set, "the worker goes idle")
         yield worker
@@ -43,17 +35,6 @@ def running(worker: Worker):
         worker.stop()
         thread.join(timeout=DEADLINE)
     assert not thread.is_alive(), "the worker stops"
-
-
-def wait_for(condition, what: str):
-    done = threading.Event()
-    deadline = timezone.now() + timedelta(seconds=DEADLINE)
-    while timezone.now() < deadline:
-        value = condition()
-        if value:
-            return value
-        done.wait(0.05)
-    raise AssertionError(f"never happened: {what}")
 
 
 def sql(statement: str, *params) -> None:

@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection
 from django.utils import timezone
 
 from contentops.roles import MODERATORS
@@ -20,7 +19,7 @@ from safety import services as safety_services
 from safety.models import ClearanceLapse, ReviewStatus, SafetyReport
 from seeding.demo_content import RENDER_WEBM
 from tests.factories import SafetyReportFactory, UserFactory, clear_for_publishing
-from tests.helpers import approve, grant_channels, reload
+from tests.helpers import approve, grant_channels, in_thread, reload
 from tests.publishing.webhook_server import Answer
 from videos.models import Artifact, ArtifactKind, Task, TaskStatus, VideoStatus
 
@@ -368,21 +367,12 @@ def test_a_publish_task_without_a_receipt_fails_clearly(publisher, ready_video):
 def test_a_rejection_landing_while_the_channel_publishes_is_retracted_at_once(
     publisher, ready_video, webhook_channel, webhook_server
 ):
-    import threading
-
     publisher = grant_channels(publisher, "hook")
     video = ready_video()
     (receipt,) = approve(video, publisher, ["hook"])
     webhook_server.script(Answer(hang=True))
 
-    def work():
-        try:
-            run_worker()
-        finally:
-            connection.close()
-
-    worker = threading.Thread(target=work)
-    worker.start()
+    worker = in_thread(run_worker)
     assert webhook_server.state.hanging.wait(timeout=10)
     SafetyReport.objects.create(
         task=receipt.task, requires_human_review=True, review_status=ReviewStatus.REJECTED
