@@ -8,7 +8,8 @@ page (`plan`), so a row costs its values and a few string joins. The HTML is
 Django's, cell for cell (tests/core/test_changelist_rows.py compares them).
 
 Values are still shown by Django's own `display_for_field`/`display_for_value`,
-so a column reads the same on every list.
+so a column reads the same on every list; dates and times by core.date_cells,
+which gives the same text for a tenth of the cost.
 """
 
 import datetime
@@ -35,6 +36,7 @@ from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from core import date_cells
 from core.admin_links import SAMPLE_KEY, keyed_url
 
 Cell = Callable[[models.Model], str]
@@ -147,6 +149,15 @@ def _field_value(field, empty, *, avoid_link):
             return labels.get(raw, empty), raw
 
         return chosen
+
+    dated = date_cells.field_format(field)
+    if dated is not None:
+
+        def date_shown(row):
+            raw = getattr(row, field.attname)
+            return (empty if raw is None else dated(raw)), raw
+
+        return date_shown
 
     def shown(row):
         raw = _blank_as_empty(getattr(row, field.attname))

@@ -1,0 +1,100 @@
+"""core.date_cells shows dates and times as Django's changelist does: the same
+text as `display_for_field` for any value, format, language and time zone."""
+
+import datetime
+import zoneinfo
+
+from django.contrib.admin.utils import display_for_field
+from django.db import models
+from django.utils import dateformat, formats, timezone, translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core import date_cells
+
+LANGUAGES = ["en-us", "en-gb", "de", "fr", "ja", "ru", "pt-br", "ar"]
+ZONES = ["UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata", "Australia/Lord_Howe"]
+# Every format character Django knows, with literal and escaped text between.
+PIECES = list("aAbcdDeEfFgGhHiIjlLmMnNoOPrsStTUuwWyYzZ") + [" ", ", ", "\\\\", "\\j", "x"]
+
+datetimes = st.datetimes(
+    min_value=datetime.datetime(1900, 1, 1),
+    max_value=datetime.datetime(2200, 12, 31),
+    timezones=st.sampled_from([datetime.UTC, zoneinfo.ZoneInfo("Pacific/Chatham")]),
+)
+format_strings = st.lists(st.sampled_from(PIECES), max_size=8).map("".join)
+
+EXAMPLES = settings(max_examples=400, deadline=None)
+
+
+def in_locale(language, zone, check):
+    with translation.override(language), timezone.override(zoneinfo.ZoneInfo(zone)):
+        check()
+
+
+@EXAMPLES
+@given(
+    value=datetimes,
+    language=st.sampled_from(LANGUAGES),
+    zone=st.sampled_from(ZONES),
+)
+def test_a_datetime_cell_reads_as_djangos(value, language, zone):
+    field = models.DateTimeField()
+
+    def check():
+        assert date_cells.field_format(field)(value) == display_for_field(value, field, "-")
+
+    in_locale(language, zone, check)
+
+
+@EXAMPLES
+@given(value=st.dates(), language=st.sampled_from(LANGUAGES))
+def test_a_date_cell_reads_as_djangos(value, language):
+    field = models.DateField()
+
+    def check():
+        assert date_cells.field_format(field)(value) == display_for_field(value, field, "-")
+
+    in_locale(language, "UTC", check)
+
+
+@EXAMPLES
+@given(value=st.times(), language=st.sampled_from(LANGUAGES))
+def test_a_time_cell_reads_as_djangos(value, language):
+    field = models.TimeField()
+
+    def check():
+        assert date_cells.field_format(field)(value) == display_for_field(value, field, "-")
+
+    in_locale(language, "UTC", check)
+
+
+@EXAMPLES
+@given(
+    value=datetimes,
+    format_string=format_strings,
+    language=st.sampled_from(LANGUAGES),
+    zone=st.sampled_from(ZONES),
+)
+def test_any_datetime_format_reads_as_djangos(value, format_string, language, zone):
+    def check():
+        local = timezone.template_localtime(value)
+        assert date_cells.datetime_format(format_string)(value) == dateformat.format(
+            local, format_string
+        )
+
+    in_locale(language, zone, check)
+
+
+def test_a_naive_datetime_is_not_converted():
+    naive = datetime.datetime(2026, 3, 1, 23, 30)
+    with timezone.override(zoneinfo.ZoneInfo("Asia/Kolkata")):
+        shown = date_cells.datetime_format(formats.get_format("DATETIME_FORMAT"))(naive)
+    assert shown == "March 1, 2026, 11:30 p.m."
+
+
+def test_a_format_reading_the_time_zone_is_left_to_django():
+    value = datetime.datetime(2026, 7, 1, 12, 0, tzinfo=datetime.UTC)
+    with timezone.override(zoneinfo.ZoneInfo("Europe/Berlin")):
+        shown = date_cells.datetime_format("H:i T")(value)
+    assert shown == "14:00 CEST"
