@@ -13,6 +13,7 @@ which gives the same text for a tenth of the cost.
 """
 
 import datetime
+import html
 from collections.abc import Callable
 
 from django.contrib.admin import helpers
@@ -32,14 +33,17 @@ from django.contrib.admin.utils import (
 )
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
-from django.utils.html import conditional_escape, escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from core import date_cells
 from core.admin_links import SAMPLE_KEY, keyed_url
+from core.markup import escaped, format_markup
 
 Cell = Callable[[models.Model], str]
+# Text a column method returns (most return HTML made by format_markup).
+TEXTS = (str, SafeString)
 
 
 def result_list(cl) -> dict:
@@ -93,8 +97,8 @@ def _checkbox_cell() -> Cell:
     def cell(row):
         return (
             f'<td class="action-checkbox"><input type="checkbox" name="{name}" '
-            f'value="{escape(str(row.pk))}" class="action-select" '
-            f'aria-label="{label.format(escape(str(row)))}"></td>'
+            f'value="{html.escape(str(row.pk))}" class="action-select" '
+            f'aria-label="{label.format(html.escape(str(row)))}"></td>'
         )
 
     return cell
@@ -183,6 +187,8 @@ def _attribute_value(cl, name, empty):
 
     def shown(row):
         raw = method(row) if method else lookup_field(name, row, model_admin)[2]
+        if type(raw) in TEXTS and not boolean and raw.strip():
+            return raw, raw  # what display_for_value gives text, without its checks
         raw = _blank_as_empty(raw)
         return display_for_value(raw, shown_empty, boolean), raw
 
@@ -200,8 +206,8 @@ def _wrapped(cl, classes, value, tag, empty) -> Cell:
             shown, raw = empty, None
         attrs = classes(raw)
         if link is None:
-            return f"<td{attrs}>{conditional_escape(shown)}</td>"
-        return f'<{tag}{attrs}><a href="{link(row)}">{conditional_escape(shown)}</a></{tag}>'
+            return f"<td{attrs}>{escaped(shown)}</td>"
+        return f'<{tag}{attrs}><a href="{link(row)}">{escaped(shown)}</a></{tag}>'
 
     return cell
 
@@ -222,4 +228,4 @@ def _row_link(cl) -> Callable[[models.Model], str]:
 def one_line(text) -> str:
     """`text` for a list cell: on one line, cut short with an ellipsis when
     long (core/lists.css), whole in its title attribute (shown on hover)."""
-    return format_html('<span class="one-line" title="{}">{}</span>', text, text)
+    return format_markup('<span class="one-line" title="{}">{}</span>', text, text)
