@@ -155,6 +155,7 @@ class ReadyToPublishAdmin(AdminPagesMixin, WorkListAdmin):
     list_display = ("title_column", "persona_column", "created_at", "approve_column")
     list_display_links = None
     list_select_related = ("persona",)
+    list_columns = ("title", "status", "created_at", "persona__name")
     # The order of videos_status_created_idx, the only one offered.
     ordering = ("-created_at",)
     sortable_by = ("created_at",)

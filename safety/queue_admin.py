@@ -159,6 +159,12 @@ class ReviewQueueAdmin(AdminPagesMixin, WorkListAdmin):
     )
     list_display_links = None
     list_select_related = ("task__video__persona", "claimed_by")
+    list_columns = (
+        *("score", "issues", "created_at", "severity_rank", "task_id"),
+        *("claimed_by_id", "claim_expires_at", "requires_human_review", "review_status"),
+        *("task__video_id", "task__video__title", "task__video__persona__name"),
+        "claimed_by__username",
+    )
     list_filter = (
         StateFilter,
         ClaimFilter,
