@@ -8,7 +8,7 @@ page (`plan`), so a row costs its values and a few string joins. The HTML is
 Django's, cell for cell (tests/core/test_changelist_rows.py compares them).
 
 Values are still shown by Django's own `display_for_field`/`display_for_value`,
-so a column reads the same on every list; dates and times by core.date_cells,
+so a column reads the same on every list; dates and times by core.cell_formats,
 which gives the same text for a tenth of the cost.
 """
 
@@ -37,7 +37,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from core import date_cells
+from core import cell_formats
 from core.admin_links import SAMPLE_KEY, keyed_url
 from core.markup import escaped, format_markup
 
@@ -154,14 +154,14 @@ def _field_value(field, empty, *, avoid_link):
 
         return chosen
 
-    dated = date_cells.field_format(field)
-    if dated is not None:
+    formatted = cell_formats.field_format(field) or cell_formats.number_format(field)
+    if formatted is not None:
 
-        def date_shown(row):
+        def formatted_shown(row):
             raw = getattr(row, field.attname)
-            return (empty if raw is None else dated(raw)), raw
+            return (empty if raw is None else formatted(raw)), raw
 
-        return date_shown
+        return formatted_shown
 
     def shown(row):
         raw = _blank_as_empty(getattr(row, field.attname))

@@ -1,4 +1,4 @@
-"""core.date_cells shows dates and times as Django's changelist does: the same
+"""core.cell_formats shows dates and times as Django's changelist does: the same
 text as `display_for_field` for any value, format, language and time zone."""
 
 import datetime
@@ -6,11 +6,12 @@ import zoneinfo
 
 from django.contrib.admin.utils import display_for_field
 from django.db import models
+from django.test import override_settings
 from django.utils import dateformat, formats, timezone, translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core import date_cells
+from core import cell_formats
 
 LANGUAGES = ["en-us", "en-gb", "de", "fr", "ja", "ru", "pt-br", "ar"]
 ZONES = ["UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata", "Australia/Lord_Howe"]
@@ -42,7 +43,7 @@ def test_a_datetime_cell_reads_as_djangos(value, language, zone):
     field = models.DateTimeField()
 
     def check():
-        assert date_cells.field_format(field)(value) == display_for_field(value, field, "-")
+        assert cell_formats.field_format(field)(value) == display_for_field(value, field, "-")
 
     in_locale(language, zone, check)
 
@@ -53,7 +54,7 @@ def test_a_date_cell_reads_as_djangos(value, language):
     field = models.DateField()
 
     def check():
-        assert date_cells.field_format(field)(value) == display_for_field(value, field, "-")
+        assert cell_formats.field_format(field)(value) == display_for_field(value, field, "-")
 
     in_locale(language, "UTC", check)
 
@@ -64,7 +65,7 @@ def test_a_time_cell_reads_as_djangos(value, language):
     field = models.TimeField()
 
     def check():
-        assert date_cells.field_format(field)(value) == display_for_field(value, field, "-")
+        assert cell_formats.field_format(field)(value) == display_for_field(value, field, "-")
 
     in_locale(language, "UTC", check)
 
@@ -79,7 +80,7 @@ def test_a_time_cell_reads_as_djangos(value, language):
 def test_any_datetime_format_reads_as_djangos(value, format_string, language, zone):
     def check():
         local = timezone.template_localtime(value)
-        assert date_cells.datetime_format(format_string)(value) == dateformat.format(
+        assert cell_formats.datetime_format(format_string)(value) == dateformat.format(
             local, format_string
         )
 
@@ -89,12 +90,36 @@ def test_any_datetime_format_reads_as_djangos(value, format_string, language, zo
 def test_a_naive_datetime_is_not_converted():
     naive = datetime.datetime(2026, 3, 1, 23, 30)
     with timezone.override(zoneinfo.ZoneInfo("Asia/Kolkata")):
-        shown = date_cells.datetime_format(formats.get_format("DATETIME_FORMAT"))(naive)
+        shown = cell_formats.datetime_format(formats.get_format("DATETIME_FORMAT"))(naive)
     assert shown == "March 1, 2026, 11:30 p.m."
 
 
 def test_a_format_reading_the_time_zone_is_left_to_django():
     value = datetime.datetime(2026, 7, 1, 12, 0, tzinfo=datetime.UTC)
     with timezone.override(zoneinfo.ZoneInfo("Europe/Berlin")):
-        shown = date_cells.datetime_format("H:i T")(value)
+        shown = cell_formats.datetime_format("H:i T")(value)
     assert shown == "14:00 CEST"
+
+
+@EXAMPLES
+@given(
+    value=st.one_of(
+        st.integers(-(10**12), 10**12), st.floats(allow_nan=False, allow_infinity=False)
+    ),
+    language=st.sampled_from(LANGUAGES),
+    grouping=st.booleans(),
+)
+def test_a_number_cell_reads_as_djangos(value, language, grouping):
+    field = models.FloatField() if isinstance(value, float) else models.IntegerField()
+
+    def check():
+        with override_settings(USE_THOUSAND_SEPARATOR=grouping):
+            shown = cell_formats.number_format(field)(value)
+            assert shown == display_for_field(value, field, "-")
+
+    in_locale(language, "UTC", check)
+
+
+def test_other_fields_are_not_numbers():
+    assert cell_formats.number_format(models.DecimalField()) is None
+    assert cell_formats.number_format(models.BooleanField()) is None
