@@ -5,7 +5,8 @@ import uuid
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.html import format_html
+
+from core.markup import format_markup
 
 # Rows with a page that tells more than their change form: a link to such a
 # row goes there (the page links on to the change form).
@@ -48,7 +49,7 @@ def _around_key(viewname, current_app, *where) -> tuple[str, str]:
 def admin_link(obj, label=None):
     if obj is None:
         return "—"
-    return format_html('<a href="{}">{}</a>', admin_url(obj), label if label is not None else obj)
+    return format_markup('<a href="{}">{}</a>', admin_url(obj), label if label is not None else obj)
 
 
 def video_link(video, label=None):

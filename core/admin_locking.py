@@ -19,6 +19,7 @@ from django.utils.text import capfirst
 
 from core.inputs import InvalidInput, form_int
 from core.locking import GuardedUpdate, VersionConflict
+from core.markup import format_markup
 
 SEEN_VERSION_PREFIX = "_seen_version_"
 
@@ -201,7 +202,7 @@ class VersionedAdminMixin:
     # the function itself, not the staticmethod (which left it "Version column").
     @admin.display(description="Version")
     def version_column(obj):
-        return format_html(
+        return format_markup(
             'v{}<input type="hidden" name="{}{}" value="{}">',
             obj.state_version,
             SEEN_VERSION_PREFIX,

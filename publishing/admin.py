@@ -11,6 +11,7 @@ from core.admin_core import ContentAdmin, ReadOnlyRecordMixin, WorkListAdmin
 from core.admin_links import admin_link, short_id
 from core.admin_pages import AdminPage, AdminPagesMixin
 from core.inputs import query_text
+from core.markup import format_markup
 from publishing import channels, receipts, transitions, views
 from publishing.models import PublishFailure, PublishReceipt, ReadyVideo
 from videos.models import VideoStatus
@@ -154,6 +155,7 @@ class ReadyToPublishAdmin(AdminPagesMixin, WorkListAdmin):
     list_display = ("title_column", "persona_column", "created_at", "approve_column")
     list_display_links = None
     list_select_related = ("persona",)
+    list_columns = ("title", "status", "created_at", "persona__name")
     # The order of videos_status_created_idx, the only one offered.
     ordering = ("-created_at",)
     sortable_by = ("created_at",)
@@ -187,7 +189,7 @@ class ReadyToPublishAdmin(AdminPagesMixin, WorkListAdmin):
 
     @admin.display(description="Video", ordering="title")
     def title_column(self, obj):
-        return format_html('<a href="{}">{}</a>', views.approve_url(obj.pk), obj)
+        return format_markup('<a href="{}">{}</a>', views.approve_url(obj.pk), obj)
 
     @admin.display(description="Persona")
     def persona_column(self, obj):
@@ -195,7 +197,7 @@ class ReadyToPublishAdmin(AdminPagesMixin, WorkListAdmin):
 
     @admin.display(description="")
     def approve_column(self, obj):
-        return format_html('<a class="button" href="{}">Approve…</a>', views.approve_url(obj.pk))
+        return format_markup('<a class="button" href="{}">Approve…</a>', views.approve_url(obj.pk))
 
 
 class PublishFailuresAdmin(PublishActionsMixin, WorkListAdmin):

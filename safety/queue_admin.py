@@ -11,12 +11,12 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
-from django.utils.html import format_html
 
 from core.admin_core import WorkListAdmin
 from core.admin_links import admin_link
 from core.admin_pages import AdminPage, AdminPagesMixin, render_page
 from core.inputs import query_uuid
+from core.markup import format_markup
 from safety import services, views
 from safety.issues import issues_summary
 from safety.models import SEVERITY_RANK, ReviewStatus, SafetyReport, Severity
@@ -159,6 +159,12 @@ class ReviewQueueAdmin(AdminPagesMixin, WorkListAdmin):
     )
     list_display_links = None
     list_select_related = ("task__video__persona", "claimed_by")
+    list_columns = (
+        *("score", "issues", "created_at", "severity_rank", "task_id"),
+        *("claimed_by_id", "claim_expires_at", "requires_human_review", "review_status"),
+        *("task__video_id", "task__video__title", "task__video__persona__name"),
+        "claimed_by__username",
+    )
     list_filter = (
         StateFilter,
         ClaimFilter,
@@ -211,7 +217,7 @@ class ReviewQueueAdmin(AdminPagesMixin, WorkListAdmin):
     @admin.display(description="Waiting", ordering="created_at")
     def waiting_column(self, obj):
         waited = timezone.now() - obj.created_at if obj.created_at else None
-        return format_html(
+        return format_markup(
             '<span class="sla sla-{}">{}</span>', sla_level(waited), describe_wait(waited)
         )
 
@@ -232,12 +238,12 @@ class ReviewQueueAdmin(AdminPagesMixin, WorkListAdmin):
     def holder_column(self, obj):
         if obj.claim_is_live(timezone.now()):
             until = timezone.localtime(obj.claim_expires_at).strftime("%H:%M")
-            return format_html("{} until {}", obj.claimed_by.get_username(), until)
+            return format_markup("{} until {}", obj.claimed_by.get_username(), until)
         return "—"
 
     @admin.display(description="")
     def review_column(self, obj):
-        return format_html('<a class="button" href="{}">Review</a>', views.review_url(obj.pk))
+        return format_markup('<a class="button" href="{}">Review</a>', views.review_url(obj.pk))
 
     @admin.action(description="Approve selected low-risk reports…", permissions=["review"])
     def bulk_approve(self, request, queryset):

@@ -71,6 +71,7 @@ class VideoAdmin(AdminPagesMixin, VersionedAdminMixin, ContentAdmin):
     # One line per video: the title is edited on the change form it links to.
     list_display_links = ("id_column", "title_column")
     list_select_related = ("persona",)
+    list_columns = ("title", "status", "state_version", "created_at", "persona__name")
     list_filter = ("status",)
     # Only orders an index serves: any other would sort the whole table.
     sortable_by = ("created_at",)

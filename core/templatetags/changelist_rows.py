@@ -1,10 +1,12 @@
 """`{% planned_result_list cl %}`: Django's `result_list` tag, with rows
-rendered by core.changelist_rows (admin/core/change_list.html uses it)."""
+rendered by core.changelist_rows; `{% planned_list_filter cl spec %}`: Django's
+`admin_list_filter`, rendered by core.changelist_filters
+(admin/core/change_list.html uses both)."""
 
 from django import template
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 
-from core import changelist_rows
+from core import changelist_filters, changelist_rows
 
 register = template.Library()
 
@@ -18,3 +20,8 @@ def planned_result_list_tag(parser, token):
         template_name="change_list_results.html",
         takes_context=False,
     )
+
+
+@register.simple_tag
+def planned_list_filter(cl, spec):
+    return changelist_filters.rendered_filter(cl, spec)

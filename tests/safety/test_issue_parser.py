@@ -296,3 +296,17 @@ def test_a_malformed_document_inserted_by_sql_is_stored_with_rank_zero(document)
             [task.pk, document],
         )
         assert cursor.fetchone() == (0,)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(document=issue_documents, limit=st.one_of(st.none(), st.integers(0, 4)))
+def test_the_summary_of_any_document_is_the_parsers_labels(document, limit):
+    """issues_summary reads only category and severity: the same text as the
+    labels and ranks of the whole parse."""
+    issues = sorted(parse_issues(document), key=lambda issue: issue.rank, reverse=True)
+    shown = issues if limit is None else issues[:limit]
+    rest = f" +{len(issues) - len(shown)}" if len(issues) > len(shown) else ""
+    expected = ", ".join(issue.label for issue in shown) + rest
+    assert issues_summary(document, worst_first=True, limit=limit) == expected
+    plain = ", ".join(issue.label for issue in parse_issues(document))
+    assert issues_summary(document) == plain
