@@ -4,8 +4,9 @@ Run any number of workers on any number of machines (`manage.py
 publish_worker`): they share the work through the database, each claim a short
 transaction with SKIP LOCKED and a lease, so they never wait for one another
 and never take the same task. One worker keeps up to PUBLISH_CONCURRENCY
-publishes in flight, each in a thread of its own with its own connection
-(`Publishers`), so a channel that takes a second per upload gets that many a
+channel calls in flight, each task in a thread of its own with its own
+connection (`Publishers`), and as many tasks again read and waiting for the
+next free call, so a channel that takes a second per upload gets that many a
 second. While a channel works, a thread renews the lease; a worker that dies
 stops renewing, and once its lease runs out another worker takes the task
 again, with the same idempotency key. `stop()` (SIGTERM, SIGINT) lets the
@@ -110,23 +111,32 @@ def add_sweep_step(step) -> None:
 
 
 class Publishers:
-    """Up to `size` threads publishing the tasks a worker claimed, one task
-    each at a time, each on a database connection of its own (made the first
-    time it is needed, closed when the block ends). Each finished task rouses
-    the worker: a slot is free. The block ends once every task in hand is done.
+    """The threads publishing the tasks a worker claimed, one task each at a
+    time, each on a database connection of its own (made the first time it is
+    needed, closed when the block ends).
+
+    At most `size` channel calls are in flight at once: a thread holds one of
+    `size` call slots for a task's last checks and its call only
+    (`delivery.publish_task`'s `calling`). As many tasks again are in hand,
+    read and waiting for a slot, and the outcomes of calls that ended are
+    recorded meanwhile, so a slot that frees goes to a task ready to call at
+    once. Each finished task rouses the worker: one more may be claimed. The
+    block ends once every task in hand is done.
     """
 
     def __init__(self, worker: "Worker", size: int):
         self.worker = worker
         self.size = size
+        self.hand = 2 * size  # tasks in hand: calling, and as many waiting for a slot
         self.busy = 0
         self._lock = threading.Lock()
+        self._calls = threading.BoundedSemaphore(size)
         self._tasks = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
 
     @property
     def free(self) -> int:
-        return self.size - self.busy
+        return self.hand - self.busy
 
     def __enter__(self):
         return self
@@ -141,7 +151,7 @@ class Publishers:
         for task in tasks:
             with self._lock:
                 self.busy += 1
-                if len(self._threads) < min(self.busy, self.size):
+                if len(self._threads) < min(self.busy, self.hand):
                     self._spawn()
             self._tasks.put(task)
 
@@ -151,16 +161,47 @@ class Publishers:
         self._threads.append(thread)
         thread.start()
 
+    def _calling(self):
+        return self._calls
+
     def _serve(self) -> None:
         try:
             while (task := self._tasks.get()) is not None:
                 try:
                     close_old_connections()  # one a database restart broke
-                    self.worker.publish(task)
+                    self.worker.publish(task, calling=self._calling)
                 finally:
                     with self._lock:
                         self.busy -= 1
                     self.worker.rouse()
+        finally:
+            _close_quietly()  # this thread's own connection
+
+
+class Sweeper:
+    """Runs `sweep` at once and then every `interval` seconds, from a thread of
+    its own with its own connection, while the block runs."""
+
+    def __init__(self, sweep, *, interval: float):
+        self.sweep = sweep
+        self.interval = interval
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="publish-sweep")
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._done.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            while not self._done.is_set():
+                close_old_connections()  # one a database restart broke
+                self.sweep()
+                self._done.wait(self.interval)
         finally:
             _close_quietly()  # this thread's own connection
 
@@ -197,11 +238,15 @@ class Worker:
         none is in hand. Returns how many tasks it handled."""
         handled = 0
         log.info("Publish worker %s started (%s at once)", self.name, self.concurrency)
-        with Publishers(self, self.concurrency) as publishers, self._listening(once):
+        with (
+            Publishers(self, self.concurrency) as publishers,
+            self._listening(once),
+            self._sweeping(once),
+        ):
             while not self._stopping.is_set():
                 self._roused.clear()
-                # Fewer than asked for: none else is due. As many: no slot is free.
-                claimed = self._next(limit=publishers.free)
+                # Fewer than asked for: none else is due. As many: the hand is full.
+                claimed = self._next(limit=publishers.free, sweep=once)
                 publishers.start(claimed)
                 handled += len(claimed)
                 if once and not claimed and not publishers.busy:
@@ -215,6 +260,13 @@ class Worker:
         if once:
             return contextlib.nullcontext()
         return Listener(self.rouse, ready_within=min(self.poll, 5))
+
+    def _sweeping(self, once: bool):
+        """The sweep, from a thread of its own while the worker runs, so a slow
+        sweep never holds up a claim; a `once` run sweeps before it claims."""
+        if once:
+            return contextlib.nullcontext()
+        return Sweeper(self._sweep_now, interval=self.poll)
 
     def _wait(self, timeout: float | None, in_hand: int) -> None:
         """Until roused (a notification, a free slot, stop()), or `timeout`."""
@@ -234,12 +286,13 @@ class Worker:
         until_due = (self._next_due - timezone.now()).total_seconds()
         return min(self.poll, max(until_due, 0.0))
 
-    def _next(self, *, limit: int) -> list:
-        """Sweep now and then, and claim up to `limit` due tasks: none if none
-        is due, or the database failed. Notes the next scheduled time."""
+    def _next(self, *, limit: int, sweep: bool) -> list:
+        """Sweep now and then (with `sweep`), and claim up to `limit` due tasks:
+        none if none is due, or the database failed. Notes the next scheduled time."""
         try:
             close_old_connections()
-            self._sweep()
+            if sweep:
+                self._sweep()
             if not limit:
                 return []
             now = timezone.now()
@@ -255,14 +308,14 @@ class Worker:
         self._next_due = None
         return []
 
-    def publish(self, task) -> None:
-        """Publish one claimed task. If that raises, the task fails with the
-        reason (it would fail the same way again); if the database is down, it
-        stays leased, and once the lease runs out it is claimed again, until
-        its attempts are used up."""
+    def publish(self, task, *, calling=contextlib.nullcontext) -> None:
+        """Publish one claimed task (`calling`: see `delivery.publish_task`).
+        If that raises, the task fails with the reason (it would fail the same
+        way again); if the database is down, it stays leased, and once the
+        lease runs out it is claimed again, until its attempts are used up."""
         try:
             with LeaseKeeper(task.pk, self.name):
-                outcome = delivery.publish_task(task_id=task.pk, worker=self.name)
+                outcome = delivery.publish_task(task_id=task.pk, worker=self.name, calling=calling)
         except DatabaseError as error:
             if not isinstance(error, DataError):
                 log.exception("The database failed while publishing task %s", task.pk)
@@ -288,6 +341,9 @@ class Worker:
         if time.monotonic() - self._last_sweep < self.poll:
             return
         self._last_sweep = time.monotonic()
+        self._sweep_now()
+
+    def _sweep_now(self) -> None:
         for step in SWEEP_STEPS:
             try:
                 step()
