@@ -35,10 +35,13 @@ PHASES = [
     "publishing.delivery:claim_due",
     "publishing.worker:Worker._sweep",
     "publishing.worker:Worker.publish",
-    "publishing.delivery:prepare_task",
-    "publishing.delivery:final_check",
+    "publishing.delivery:_read_claimed",  # before the call slot
+    "publishing.delivery:_check_and_call",  # in it: the last checks and the call
     "publishing.delivery:_not_publishable",
+    "safety.clearance:clearance_problem",
     "publishing.delivery:_manifest",
+    "videos.storage:object_infos",
+    "videos.storage:presigned_url",
     "publishing.channels:WebhookAdapter.publish",
     "publishing.channels:LocalAdapter.publish",
     "publishing.delivery:_record_success",
@@ -99,7 +102,7 @@ def main() -> None:
     )
     url = server.stdout.readline().strip()
     webhook = {"adapter": "webhook", "timeout": 30}
-    from bench.publishing import CHANNELS, DUE, TITLE
+    from bench.publishing import CHANNELS, DUE, LEFT, TITLE
 
     os.environ["PUBLISH_CHANNELS"] = json.dumps({
         **CHANNELS,
@@ -116,12 +119,19 @@ def main() -> None:
     try:
         publishing.prepare(args.tasks, args.channel)
         instrument()
+        worker = Worker(name="profile", poll=5, concurrency=args.concurrency)
+        thread = threading.Thread(target=worker.run)  # as `manage.py publish_worker` runs it
+        thread.start()
+        worker.idle.wait(60)
+        started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(DUE, [f"{TITLE} %"])
-        worker = Worker(name="profile", poll=5, concurrency=args.concurrency)
-        started = time.perf_counter()
-        handled = worker.run(once=True)
+            while _left(cursor, LEFT, f"{TITLE} %"):
+                time.sleep(0.05)
         seconds = time.perf_counter() - started
+        worker.stop()
+        thread.join()
+        handled = args.tasks
         rate = round(handled / seconds, 2)
         print(json.dumps({"tasks": handled, "seconds": round(seconds, 2), "per_second": rate,
                           **in_flight_profile()}))  # fmt: skip
@@ -133,6 +143,11 @@ def main() -> None:
         publishing.cleanup()
         server.stdin.close()
         server.wait()
+
+
+def _left(cursor, query: str, pattern: str) -> int:
+    cursor.execute(query, [pattern])
+    return cursor.fetchone()[0]
 
 
 def _p95(values):

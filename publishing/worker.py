@@ -36,6 +36,7 @@ from django.utils import timezone
 from publishing import delivery, lapses, locks
 from publishing.wakeups import Listener
 from safety import qa_sampling
+from videos import storage
 
 log = logging.getLogger(__name__)
 
@@ -178,34 +179,6 @@ class Publishers:
             _close_quietly()  # this thread's own connection
 
 
-class Sweeper:
-    """Runs `sweep` at once and then every `interval` seconds, from a thread of
-    its own with its own connection, while the block runs."""
-
-    def __init__(self, sweep, *, interval: float):
-        self.sweep = sweep
-        self.interval = interval
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="publish-sweep")
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self._done.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        try:
-            while not self._done.is_set():
-                close_old_connections()  # one a database restart broke
-                self.sweep()
-                self._done.wait(self.interval)
-        finally:
-            _close_quietly()  # this thread's own connection
-
-
 class Worker:
     def __init__(
         self,
@@ -237,16 +210,13 @@ class Worker:
         """Publish due tasks until stopped; with `once`, until none is due and
         none is in hand. Returns how many tasks it handled."""
         handled = 0
+        storage.make_clients()
         log.info("Publish worker %s started (%s at once)", self.name, self.concurrency)
-        with (
-            Publishers(self, self.concurrency) as publishers,
-            self._listening(once),
-            self._sweeping(once),
-        ):
+        with Publishers(self, self.concurrency) as publishers, self._listening(once):
             while not self._stopping.is_set():
                 self._roused.clear()
                 # Fewer than asked for: none else is due. As many: the hand is full.
-                claimed = self._next(limit=publishers.free, sweep=once)
+                claimed = self._next(limit=publishers.free)
                 publishers.start(claimed)
                 handled += len(claimed)
                 if once and not claimed and not publishers.busy:
@@ -260,13 +230,6 @@ class Worker:
         if once:
             return contextlib.nullcontext()
         return Listener(self.rouse, ready_within=min(self.poll, 5))
-
-    def _sweeping(self, once: bool):
-        """The sweep, from a thread of its own while the worker runs, so a slow
-        sweep never holds up a claim; a `once` run sweeps before it claims."""
-        if once:
-            return contextlib.nullcontext()
-        return Sweeper(self._sweep_now, interval=self.poll)
 
     def _wait(self, timeout: float | None, in_hand: int) -> None:
         """Until roused (a notification, a free slot, stop()), or `timeout`."""
@@ -286,13 +249,12 @@ class Worker:
         until_due = (self._next_due - timezone.now()).total_seconds()
         return min(self.poll, max(until_due, 0.0))
 
-    def _next(self, *, limit: int, sweep: bool) -> list:
-        """Sweep now and then (with `sweep`), and claim up to `limit` due tasks:
-        none if none is due, or the database failed. Notes the next scheduled time."""
+    def _next(self, *, limit: int) -> list:
+        """Sweep now and then, and claim up to `limit` due tasks: none if none
+        is due, or the database failed. Notes the next scheduled time."""
         try:
             close_old_connections()
-            if sweep:
-                self._sweep()
+            self._sweep()
             if not limit:
                 return []
             now = timezone.now()
@@ -341,9 +303,6 @@ class Worker:
         if time.monotonic() - self._last_sweep < self.poll:
             return
         self._last_sweep = time.monotonic()
-        self._sweep_now()
-
-    def _sweep_now(self) -> None:
         for step in SWEEP_STEPS:
             try:
                 step()

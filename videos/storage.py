@@ -292,6 +292,13 @@ _clients: dict = {}
 _clients_lock = threading.Lock()
 
 
+def make_clients() -> None:
+    """Make the process's S3 clients now (no request is sent): a publish
+    worker does, before it waits for work, so its first publish does not wait."""
+    _client("default")
+    _client("browser")
+
+
 def cache_key(kind: str, location: S3Location) -> str:
     return f"s3:{kind}:" + hashlib.sha256(str(location).encode()).hexdigest()
 
