@@ -12,6 +12,8 @@ change before publishing, or when every channel of it is cancelled without
 one having published.
 """
 
+import contextlib
+import functools
 import logging
 
 from django.db import DatabaseError, DataError, IntegrityError, transaction
@@ -156,15 +158,33 @@ def renew_lease(*, task_id, worker: str) -> bool:
     )
 
 
-def publish_task(*, task_id, worker: str) -> str:
+def publish_task(*, task_id, worker: str, calling=contextlib.nullcontext) -> str:
     """Publish one task `worker` leased to its channel, and record what happened.
 
     Checks again, right before calling the channel, that the video is still
     cleared and approved as it was; a video rejected meanwhile never reaches a
     channel, and changed files void the approval. Returns what happened:
     published, retry, failed, cancelled, void or lost (the lease moved on).
+
+    `calling()` is held around those last checks and the call, and around
+    nothing else: the worker's slot for a channel call (PUBLISH_CONCURRENCY).
+    Reading the task before and recording the outcome after run outside it,
+    while other tasks' calls use the slots.
     """
-    task = Task.objects.select_related("video__persona").get(pk=task_id)
+    read = _read_claimed(task_id=task_id, worker=worker)
+    if isinstance(read, str):
+        return read
+    receipt, approved = read
+    with calling():
+        record = _check_and_call(task_id=task_id, receipt=receipt, approved=approved, worker=worker)
+    return record()
+
+
+def _read_claimed(*, task_id, worker: str) -> tuple[PublishReceipt, Approval] | str:
+    """The claimed task's receipt and approval, or what happened instead: lost
+    (the lease moved on), failed (not a task an approval made), published (the
+    channel published it before the worker that called could record it)."""
+    task = Task.objects.get(pk=task_id)
     if task.status != TaskStatus.RUNNING or task.leased_by != worker:
         return "lost"
     receipt = PublishReceipt.objects.filter(task=task).first()
@@ -179,38 +199,61 @@ def publish_task(*, task_id, worker: str) -> str:
         # Published before the worker that did it could record the task.
         _record_success(task, receipt, receipt.remote_id, worker)
         return "published"
+    return receipt, approved.approval
+
+
+def _check_and_call(*, task_id, receipt: PublishReceipt, approved: Approval, worker: str):
+    """The checks right before the call, on the task and video as they are
+    now, and the call; returns how to record the outcome (a function of no
+    arguments returning it), which the caller runs once its call slot is free.
+    Nothing here writes."""
+    task = Task.objects.select_related("video__persona").get(pk=task_id)
+    if task.status != TaskStatus.RUNNING or task.leased_by != worker:
+        return lambda: "lost"
     problem = _not_publishable(task, receipt)
     if problem:
-        _cancel(task, receipt, problem)
-        return "cancelled"
+        return functools.partial(_cancelled, task, receipt, problem)
     channel = channels.get(receipt.channel)
     if channel is None:
-        _record_failure(task, receipt, PermanentFailure(unconfigured(receipt.channel)), worker)
-        return "failed"
+        failure = PermanentFailure(unconfigured(receipt.channel))
+        return functools.partial(_record_failure, task, receipt, failure, worker)
     try:
-        manifest = _manifest(task, receipt, approved.approval)
+        manifest = _manifest(task, receipt, approved)
     except ApprovalVoid as void:
-        reason = f"The approval is void: {void}."
-        _cancel(task, receipt, reason)
-        void_approval(task=task, reason=reason)
-        if void.files:
-            lapse_after_approval(video_id=task.video_id, change=str(void))
-        return "void"
+        return functools.partial(_voided, task, receipt, void)
     except ChannelFailure as failure:
-        return _record_failure(task, receipt, failure, worker)
+        return functools.partial(_record_failure, task, receipt, failure, worker)
     try:
         remote_id = channel.adapter.publish(manifest)
     except ChannelFailure as failure:
-        return _record_failure(task, receipt, failure, worker)
+        return functools.partial(_record_failure, task, receipt, failure, worker)
     except Exception as error:  # noqa: BLE001 - an adapter's bug must not kill the worker
         log.exception("Channel %s failed on task %s", channel.name, task.pk)
         # Only the kind for staff: an adapter's own message may hold its URL or token.
         failure = TemporaryFailure(
             f"The channel's adapter raised {type(error).__name__} (the worker's log has more)."
         )
-        return _record_failure(task, receipt, failure, worker)
+        return functools.partial(_record_failure, task, receipt, failure, worker)
+    return functools.partial(_published, task, receipt, remote_id, worker)
+
+
+def _published(task: Task, receipt: PublishReceipt, remote_id: str, worker: str) -> str:
     _record_success(task, receipt, remote_id, worker)
     return "published"
+
+
+def _cancelled(task: Task, receipt: PublishReceipt, problem: str) -> str:
+    _cancel(task, receipt, problem)
+    return "cancelled"
+
+
+def _voided(task: Task, receipt: PublishReceipt, void: ApprovalVoid) -> str:
+    reason = f"The approval is void: {void}."
+    _cancel(task, receipt, reason)
+    void_approval(task=task, reason=reason)
+    if void.files:
+        lapse_after_approval(video_id=task.video_id, change=str(void))
+    return "void"
 
 
 def _not_publishable(task: Task, receipt: PublishReceipt) -> str | None:

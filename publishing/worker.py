@@ -4,8 +4,9 @@ Run any number of workers on any number of machines (`manage.py
 publish_worker`): they share the work through the database, each claim a short
 transaction with SKIP LOCKED and a lease, so they never wait for one another
 and never take the same task. One worker keeps up to PUBLISH_CONCURRENCY
-publishes in flight, each in a thread of its own with its own connection
-(`Publishers`), so a channel that takes a second per upload gets that many a
+channel calls in flight, each task in a thread of its own with its own
+connection (`Publishers`), and as many tasks again read and waiting for the
+next free call, so a channel that takes a second per upload gets that many a
 second. While a channel works, a thread renews the lease; a worker that dies
 stops renewing, and once its lease runs out another worker takes the task
 again, with the same idempotency key. `stop()` (SIGTERM, SIGINT) lets the
@@ -35,6 +36,7 @@ from django.utils import timezone
 from publishing import delivery, lapses, locks
 from publishing.wakeups import Listener
 from safety import qa_sampling
+from videos import storage
 
 log = logging.getLogger(__name__)
 
@@ -110,23 +112,32 @@ def add_sweep_step(step) -> None:
 
 
 class Publishers:
-    """Up to `size` threads publishing the tasks a worker claimed, one task
-    each at a time, each on a database connection of its own (made the first
-    time it is needed, closed when the block ends). Each finished task rouses
-    the worker: a slot is free. The block ends once every task in hand is done.
+    """The threads publishing the tasks a worker claimed, one task each at a
+    time, each on a database connection of its own (made the first time it is
+    needed, closed when the block ends).
+
+    At most `size` channel calls are in flight at once: a thread holds one of
+    `size` call slots for a task's last checks and its call only
+    (`delivery.publish_task`'s `calling`). As many tasks again are in hand,
+    read and waiting for a slot, and the outcomes of calls that ended are
+    recorded meanwhile, so a slot that frees goes to a task ready to call at
+    once. Each finished task rouses the worker: one more may be claimed. The
+    block ends once every task in hand is done.
     """
 
     def __init__(self, worker: "Worker", size: int):
         self.worker = worker
         self.size = size
+        self.hand = 2 * size  # tasks in hand: calling, and as many waiting for a slot
         self.busy = 0
         self._lock = threading.Lock()
+        self._calls = threading.BoundedSemaphore(size)
         self._tasks = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
 
     @property
     def free(self) -> int:
-        return self.size - self.busy
+        return self.hand - self.busy
 
     def __enter__(self):
         return self
@@ -141,7 +152,7 @@ class Publishers:
         for task in tasks:
             with self._lock:
                 self.busy += 1
-                if len(self._threads) < min(self.busy, self.size):
+                if len(self._threads) < min(self.busy, self.hand):
                     self._spawn()
             self._tasks.put(task)
 
@@ -151,12 +162,15 @@ class Publishers:
         self._threads.append(thread)
         thread.start()
 
+    def _calling(self):
+        return self._calls
+
     def _serve(self) -> None:
         try:
             while (task := self._tasks.get()) is not None:
                 try:
                     close_old_connections()  # one a database restart broke
-                    self.worker.publish(task)
+                    self.worker.publish(task, calling=self._calling)
                 finally:
                     with self._lock:
                         self.busy -= 1
@@ -196,11 +210,12 @@ class Worker:
         """Publish due tasks until stopped; with `once`, until none is due and
         none is in hand. Returns how many tasks it handled."""
         handled = 0
+        storage.make_clients()
         log.info("Publish worker %s started (%s at once)", self.name, self.concurrency)
         with Publishers(self, self.concurrency) as publishers, self._listening(once):
             while not self._stopping.is_set():
                 self._roused.clear()
-                # Fewer than asked for: none else is due. As many: no slot is free.
+                # Fewer than asked for: none else is due. As many: the hand is full.
                 claimed = self._next(limit=publishers.free)
                 publishers.start(claimed)
                 handled += len(claimed)
@@ -255,14 +270,14 @@ class Worker:
         self._next_due = None
         return []
 
-    def publish(self, task) -> None:
-        """Publish one claimed task. If that raises, the task fails with the
-        reason (it would fail the same way again); if the database is down, it
-        stays leased, and once the lease runs out it is claimed again, until
-        its attempts are used up."""
+    def publish(self, task, *, calling=contextlib.nullcontext) -> None:
+        """Publish one claimed task (`calling`: see `delivery.publish_task`).
+        If that raises, the task fails with the reason (it would fail the same
+        way again); if the database is down, it stays leased, and once the
+        lease runs out it is claimed again, until its attempts are used up."""
         try:
             with LeaseKeeper(task.pk, self.name):
-                outcome = delivery.publish_task(task_id=task.pk, worker=self.name)
+                outcome = delivery.publish_task(task_id=task.pk, worker=self.name, calling=calling)
         except DatabaseError as error:
             if not isinstance(error, DataError):
                 log.exception("The database failed while publishing task %s", task.pk)

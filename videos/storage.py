@@ -12,6 +12,7 @@ import functools
 import hashlib
 import os
 import re
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -121,8 +122,7 @@ def presigned_url(artifact, *, for_browser=True, content_type: str | None = None
     if content_type:
         params["ResponseContentType"] = content_type
         params["ResponseContentDisposition"] = "inline"
-    storage = storages["browser"] if for_browser else default_storage
-    return storage.connection.meta.client.generate_presigned_url(
+    return _client("browser" if for_browser else "default").generate_presigned_url(
         "get_object", Params=params, ExpiresIn=settings.S3_PRESIGN_SECONDS
     )
 
@@ -271,8 +271,32 @@ def store(key: str, file, *, content_type: str) -> S3Location:
     return S3Location(default_storage.bucket_name, saved)
 
 
-def _client():
-    return default_storage.connection.meta.client
+def _client(alias: str = "default"):
+    """The boto3 client of STORAGES[alias], one for every thread of the process.
+
+    django-storages makes a client per thread, from a new session that reads
+    the service's model again: 0.3–1 s of CPU each, which a publish worker's
+    threads paid on their first task, one after another. boto3 clients are
+    thread-safe; a forked process makes its own.
+    """
+    with _clients_lock:  # threads starting at once make one, not one each
+        storage = storages[alias]
+        key = (id(storage), os.getpid())
+        if key not in _clients:
+            # Kept with its storage, so its id is not another's (tests change the settings).
+            _clients[key] = (storage, storage.connection.meta.client)
+        return _clients[key][1]
+
+
+_clients: dict = {}
+_clients_lock = threading.Lock()
+
+
+def make_clients() -> None:
+    """Make the process's S3 clients now (no request is sent): a publish
+    worker does, before it waits for work, so its first publish does not wait."""
+    _client("default")
+    _client("browser")
 
 
 def cache_key(kind: str, location: S3Location) -> str:

@@ -1,14 +1,18 @@
-"""One publish worker keeps up to PUBLISH_CONCURRENCY publishes in flight,
-each in a thread with its own connection and lease; never more, each task
-exactly once, and stopping lets every task in hand finish."""
+"""One publish worker keeps up to PUBLISH_CONCURRENCY channel calls in flight,
+each task in a thread with its own connection and lease; never more, each
+task exactly once, and stopping lets every task in hand finish. While the
+calls run, as many tasks again are claimed and read, and the outcomes of
+ended calls are recorded, outside the call slots."""
 
 import os
 import subprocess
 import sys
+import threading
 from collections import Counter
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import transaction
 
 from publishing import channels
 from publishing.models import PublishReceipt, PublishStatus
@@ -54,6 +58,65 @@ def test_one_worker_keeps_up_to_its_concurrency_in_flight_and_never_more(
 
     assert held_channel.most_in_flight == 3
     assert len(held_channel.requests) == 5, "the other two went once a slot was free"
+    assert all(reload(r).status == PublishStatus.PUBLISHED for r in receipts)
+
+
+def publish_tasks(**fields):
+    return Task.objects.filter(type=TaskType.PUBLISH, **fields)
+
+
+def test_while_its_calls_are_held_a_worker_has_as_many_tasks_again_claimed_for_the_next_slots(
+    publisher, ready_video, held_channel
+):
+    receipts = approvals(grant_channels(publisher, "hook"), ready_video, 5, "hook")
+    held_channel.script(*[Answer(hang=True)] * 5)
+    worker = Worker(name="w", poll=0, concurrency=2)
+    thread = in_thread(lambda: worker.run(once=True))
+
+    wait_for(lambda: held_channel.in_flight == 2, "two publishes held at the channel")
+    wait_for(
+        lambda: publish_tasks(status=TaskStatus.RUNNING, leased_by="w").count() == 4,
+        "two more tasks claimed and read while both calls are held",
+    )
+    assert publish_tasks(status=TaskStatus.QUEUED).count() == 1, "two ahead, no more"
+    held_channel.release()
+    thread.join(timeout=DEADLINE)
+
+    assert held_channel.most_in_flight == 2, "the tasks ahead waited for a free slot"
+    assert len(held_channel.requests) == 5
+    assert all(reload(r).status == PublishStatus.PUBLISHED for r in receipts)
+
+
+def test_a_freed_slot_calls_the_next_task_while_the_last_outcome_waits_to_be_recorded(
+    publisher, ready_video, held_channel
+):
+    receipts = approvals(grant_channels(publisher, "hook"), ready_video, 2, "hook")
+    held_channel.script(Answer(hang=True))
+    worker = Worker(name="w", poll=0, concurrency=1)
+    thread = in_thread(lambda: worker.run(once=True))
+    wait_for(lambda: held_channel.in_flight == 1, "the first publish held at the channel")
+    first = PublishReceipt.objects.get(pk=held_channel.requests[0].key)
+    unlock = threading.Event()
+    locked = threading.Event()
+
+    def hold_the_task_row():
+        # The worker records the outcome under this row's lock: it waits for it.
+        with transaction.atomic():
+            Task.objects.select_for_update().get(pk=first.task_id)
+            locked.set()
+            unlock.wait(timeout=DEADLINE)
+
+    holder = in_thread(hold_the_task_row)
+    wait_for(locked.is_set, "the first task's row locked")
+    held_channel.release()
+
+    wait_for(lambda: len(held_channel.requests) == 2, "the second call, with the first unrecorded")
+    assert reload(first).status == PublishStatus.PENDING, "its outcome still waits for the row"
+    assert held_channel.most_in_flight == 1
+    unlock.set()
+    holder.join(timeout=DEADLINE)
+    thread.join(timeout=DEADLINE)
+
     assert all(reload(r).status == PublishStatus.PUBLISHED for r in receipts)
 
 

@@ -78,7 +78,7 @@ def s3_requests():
     def count(model, **kwargs):
         sent.append(model.name)
 
-    events = default_storage.connection.meta.client.meta.events
+    events = storage._client().meta.events  # the one every thread of the app uses
     events.register("before-call.s3", count)
     yield sent
     events.unregister("before-call.s3", count)

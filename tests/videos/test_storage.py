@@ -2,6 +2,7 @@
 object info, text, and S3 missing objects or stopped."""
 
 import hashlib
+import threading
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -225,6 +226,20 @@ def test_the_client_signs_v4_with_path_style_and_checksums_only_when_required():
     assert config.s3 == {"addressing_style": "path"}
     assert config.request_checksum_calculation == "when_required"
     assert config.response_checksum_validation == "when_required"
+
+
+def test_every_thread_asks_s3_through_one_client():
+    # django-storages would make each thread its own, at 0.3–1 s of CPU each.
+    clients = []
+    threads = [
+        threading.Thread(target=lambda: clients.append(storage._client())) for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len({id(client) for client in clients + [storage._client()]}) == 1
 
 
 # Many objects at once
