@@ -11,6 +11,7 @@ import sys
 from collections import Counter
 
 from bench.djangoside import progress, result, setup
+from bench.gallery import first_page_cards
 
 PASSWORD = "bench-password-not-secret"
 ADMIN = "bench-admin"
@@ -120,6 +121,7 @@ def main() -> None:
             "report": pending_report(),
             "video": rich_video(),
             "status": common_status(),
+            "gallery_cards": first_page_cards(),
             **title_words(),
         }
     )

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from bench.client import BenchError, Session
+from bench.gallery import files_path
 from bench.report import Timing
 
 STOCK_QUEUE = "?requires_human_review__exact=1&review_status__isnull=True"
@@ -66,6 +67,13 @@ def pages(picks: dict) -> list[Page]:
             f"/stock-admin/safety/safetyreport/{STOCK_QUEUE}",
         ),
     ]
+    if picks.get("gallery_cards"):
+        # What the gallery's script asks once the page is shown, warm and cold.
+        files, cards = files_path(picks["gallery_cards"]), len(picks["gallery_cards"])
+        listed.append(Page("Gallery files (JSON)", files, note=f"{cards} cards"))
+        listed.append(
+            Page("Gallery files (JSON), cold cache", f"/bench/cold{files}", note=f"{cards} cards")
+        )
     if report:
         listed.append(
             Page("Review page", f"/admin/safety/reviewqueueitem/{report}/review/", note=report)

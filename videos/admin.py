@@ -2,8 +2,10 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from core.admin_core import ContentAdmin
@@ -11,11 +13,12 @@ from core.admin_links import admin_link, short_id, video_link
 from core.admin_locking import VersionedAdminMixin, VersionedModelForm, report_guarded
 from core.admin_pages import AdminPage, AdminPagesMixin, render_page
 from core.changelist_rows import one_line
+from core.inputs import query_uuid
 from core.json_fields import PrettyJSONField, json_object
 from core.pagination import page_number, window
 from videos import media_types, services, storage
 from videos.filters import ArtifactFilter
-from videos.models import Artifact, Task, TaskStatus, Video
+from videos.models import Artifact, ArtifactKind, Task, TaskStatus, Video
 from videos.previews import browser_content_type, preview_artifact, preview_artifacts
 
 GALLERY_PER_PAGE = 24
@@ -245,10 +248,44 @@ def gallery_page(request, model_admin):
         title="Artifact gallery",
         filters=filters,
         page=page,
-        previews=preview_artifacts(page.rows),
+        # S3 is not asked: cards the cache cannot tell about are "checking",
+        # and the page's script asks gallery_files_page about them.
+        previews=preview_artifacts(page.rows, ask_s3=False),
         media=model_admin.media + filters.form.media,
         may_upload=model_admin.has_change_permission(request),
     )
+
+
+def gallery_files_page(request, model_admin):
+    """What S3 holds for the gallery cards named by `?id=` (at most a page's):
+    asked by the gallery's script once the page is shown, so that no page
+    waits on S3. JSON: per card its state, its file line and, unless the card
+    already shows it right (a file S3 has, whose media is loading), its preview."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    ids = [query_uuid(raw) for raw in request.GET.getlist("id")]
+    if not ids or None in ids or len(ids) > GALLERY_PER_PAGE:
+        message = f"Name 1 to {GALLERY_PER_PAGE} artifacts by their UUIDs (?id=…)."
+        return JsonResponse({"error": message}, status=400)
+    previews = preview_artifacts(Artifact.objects.filter(pk__in=ids))
+    return JsonResponse(
+        {"files": [_file_state(preview) for preview in previews], "warning": previews.warning}
+    )
+
+
+def _file_state(preview) -> dict:
+    shown_right = not preview.problem and preview.artifact.kind != ArtifactKind.SCRIPT
+    fragment = {"preview": preview, "artifact": preview.artifact}
+    return {
+        "id": str(preview.artifact.pk),
+        "state": preview.problem or "ok",
+        "file": render_to_string("admin/videos/artifact_file.html", fragment).strip(),
+        "preview": None
+        if shown_right
+        else render_to_string("admin/videos/artifact_preview.html", fragment).strip(),
+    }
 
 
 def content_page(request, model_admin, object_id):
@@ -332,6 +369,7 @@ class ArtifactAdmin(AdminPagesMixin, ContentAdmin):
 
     admin_pages = (
         AdminPage("gallery/", gallery_page, "gallery"),
+        AdminPage("gallery/files/", gallery_files_page, "gallery_files"),
         AdminPage("<path:object_id>/content/", content_page, "content"),
         AdminPage("<path:object_id>/upload/", upload_page, "upload"),
     )

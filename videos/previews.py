@@ -20,8 +20,9 @@ SCRIPT_EXCERPT_BYTES = 2048
 
 @dataclass
 class Preview:
-    """One artifact as a page shows it. `problem` is "", "invalid", "missing"
-    or "unknown" (S3 did not answer)."""
+    """One artifact as a page shows it. `problem` is "", "invalid", "missing",
+    "unknown" (S3 did not answer) or "checking" (S3 not asked yet: the page
+    asks after it is shown)."""
 
     artifact: object
     info: storage.ObjectInfo | None = None
@@ -46,32 +47,41 @@ class Previews:
         return len(self.items)
 
 
-def preview_artifacts(artifacts, *, excerpts: bool = True) -> Previews:
+def preview_artifacts(artifacts, *, excerpts: bool = True, ask_s3: bool = True) -> Previews:
     """A Preview of each artifact, in order. S3 is asked only through the cache,
     about all the artifacts at once, then for the scripts' excerpts at once
-    (unless the page shows scripts its own way: `excerpts=False`)."""
+    (unless the page shows scripts its own way: `excerpts=False`).
+
+    `ask_s3=False` never asks S3: what the cache does not know is "checking",
+    for the browser to ask about once the page is shown (the gallery does).
+    """
     artifacts = list(artifacts)
-    infos = storage.object_infos(artifacts)
-    previews = Previews(items=[_preview(artifact, infos[artifact.pk]) for artifact in artifacts])
+    infos = storage.object_infos(artifacts) if ask_s3 else storage.known_object_infos(artifacts)
+    previews = Previews(items=[_preview(a, infos.get(a.pk)) for a in artifacts])
     if excerpts:
-        _add_excerpts(previews)
+        _add_excerpts(previews, ask_s3=ask_s3)
     previews.warning = next((p.message for p in previews if p.problem == "unknown"), "")
     return previews
 
 
-def _add_excerpts(previews: Previews) -> None:
+def _add_excerpts(previews: Previews, *, ask_s3: bool) -> None:
     scripts = [p.artifact for p in previews if p.info and p.artifact.kind == ArtifactKind.SCRIPT]
-    excerpts = script_excerpts(scripts)
+    excerpts = script_excerpts(scripts, ask_s3=ask_s3)
+    unread = {artifact.pk for artifact in scripts} - excerpts.keys()
     for preview in previews:
         if preview.artifact.pk in excerpts:
             _add_excerpt(preview, excerpts[preview.artifact.pk])
+        elif preview.artifact.pk in unread:
+            preview.problem = "checking"  # its start is read after the page
 
 
 def preview_artifact(artifact) -> Previews:
     return preview_artifacts([artifact])
 
 
-def _preview(artifact, answer: storage.Answer) -> Preview:
+def _preview(artifact, answer: storage.Answer | None) -> Preview:
+    if answer is None:
+        return Preview(artifact, problem="checking")
     try:
         info = answer.result()
     except storage.InvalidS3Path as error:
@@ -92,15 +102,16 @@ def _add_excerpt(preview: Preview, answer: storage.Answer) -> None:
         preview.info, preview.problem, preview.message = None, "unknown", str(error)
 
 
-def script_excerpts(artifacts) -> dict:
+def script_excerpts(artifacts, *, ask_s3: bool = True) -> dict:
     """The start of each script (artifact id -> Answer), cached like object_info:
-    its key never changes content. The uncached ones are read at once."""
+    its key never changes content. The uncached ones are read at once (left
+    out without `ask_s3`)."""
     keys = {
         artifact.pk: storage.cache_key("excerpt", storage.locate(artifact))
         for artifact in artifacts
     }
     cached = cache.get_many(list(keys.values()))
-    unread = [artifact for artifact in artifacts if keys[artifact.pk] not in cached]
+    unread = [a for a in artifacts if ask_s3 and keys[a.pk] not in cached]
     read = storage.read_texts(unread, limit_bytes=SCRIPT_EXCERPT_BYTES)
     cache.set_many(
         {keys[pk]: answer.value for pk, answer in read.items() if answer.error is None},

@@ -144,14 +144,29 @@ def object_infos(artifacts, *, fresh: bool = False) -> dict:
     answers InvalidS3Path without asking.
     """
     answers, wanted = _locate_all(artifacts)
-    keys = {location: cache_key("info", location) for location in wanted}
-    cached = {} if fresh else cache.get_many(list(keys.values()))
-    asked = _concurrently(_head, [loc for loc in wanted if keys[loc] not in cached])
+    cached = {} if fresh else _cached_infos(wanted)
+    asked = _concurrently(_head, [location for location in wanted if location not in cached])
     for location, ids in wanted.items():
-        known = keys[location] in cached
-        answer = Answer(value=cached[keys[location]] or None) if known else asked[location]
-        answers.update(dict.fromkeys(ids, answer))
+        answers.update(dict.fromkeys(ids, cached.get(location) or asked[location]))
     return answers
+
+
+def known_object_infos(artifacts) -> dict:
+    """`object_info` of the artifacts this process's cache knows, by artifact id,
+    as an Answer; an invalid path answers InvalidS3Path. Never asks S3: an
+    artifact S3 was not asked about lately (INFO_SECONDS for a file it had,
+    MISSING_SECONDS for one it did not) is left out."""
+    answers, wanted = _locate_all(artifacts)
+    for location, answer in _cached_infos(wanted).items():
+        answers.update(dict.fromkeys(wanted[location], answer))
+    return answers
+
+
+def _cached_infos(locations) -> dict:
+    """location -> Answer, for the locations the cache knows."""
+    keys = {cache_key("info", location): location for location in locations}
+    cached = cache.get_many(list(keys))
+    return {keys[key]: Answer(value=value or None) for key, value in cached.items()}
 
 
 def _head(client, location: S3Location) -> Answer:

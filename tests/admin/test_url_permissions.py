@@ -153,6 +153,7 @@ MATRIX = {
     # Artifacts are the pipeline's: their file changes only through the upload.
     **model_pages("videos_artifact", view=READERS, change=EDITING, delete=NOBODY),
     "admin:videos_artifact_gallery": rule(READERS),
+    "admin:videos_artifact_gallery_files": get_only(READERS),
     "admin:videos_artifact_content": rule(READERS),
     "admin:videos_artifact_upload": rule(EDITING),
     # Reports are the pipeline's record: read by all, changed by nobody (PIPELINE_RECORD).

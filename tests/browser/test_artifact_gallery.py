@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pghistory
 import pytest
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from playwright.sync_api import Page, expect
@@ -21,6 +22,7 @@ from tests.factories import (
     UserFactory,
     VideoFactory,
 )
+from tests.helpers import closed_port
 from videos.models import ArtifactKind, TaskStatus, TaskType, Video, VideoStatus
 
 pytestmark = pytest.mark.browser
@@ -170,6 +172,57 @@ def test_a_viewer_filters_the_gallery_to_a_personas_renders_and_plays_one(
         "() => { const v = document.querySelector('#artifact-preview video');"
         " return !v.seeking && v.currentTime >= 2.5; }"
     )
+
+
+def test_the_gallery_tells_what_s3_holds_once_the_page_is_shown(new_context, login, catalogue):
+    gone = ArtifactFactory(
+        video=catalogue[0],
+        kind=ArtifactKind.THUMBNAIL,
+        s3_path=f"s3://{default_storage.bucket_name}/tests/browser/{uuid.uuid4()}/gone.png",
+        created_at=START + timedelta(days=9),
+    )
+    page = login(new_context(), UserFactory(username="viewer", groups=[STAFF_VIEWERS]))
+    cache.clear()  # no process has asked S3 about these files lately
+
+    with page.expect_response(lambda r: "/artifact/gallery/files/?id=" in r.url) as asked:
+        page.goto("/admin/videos/artifact/gallery/")
+
+    assert asked.value.status == 200
+    missing = page.locator(f'.artifact-card[data-artifact="{gone.pk}"]')
+    expect(missing).to_have_attribute("data-file-state", "missing")
+    expect(missing.locator(".artifact-missing")).to_contain_text("Missing in S3")
+    expect(missing.locator("img")).to_have_count(0)
+    expect(page.locator('.artifact-card[data-file-state="ok"]')).to_have_count(12)
+    renders = page.locator('.artifact-card[data-kind="render"] .artifact-card-file')
+    expect(renders.first).to_contain_text("video/webm")
+    script = page.locator('.artifact-card[data-kind="script"]').first
+    expect(script.locator("pre.artifact-script")).to_contain_text("[HOOK 0:00]")
+    expect(page.locator("#storage-warning")).to_have_count(0)
+
+
+@pytest.fixture
+def s3_stopped(storage_options):
+    """The app's S3 endpoint points at a port nothing listens on, as when S3 is stopped."""
+    dead = f"http://127.0.0.1:{closed_port()}"
+    storage_options("default", endpoint_url=dead)
+    return dead
+
+
+def test_the_gallery_warns_when_s3_does_not_answer_about_its_files(
+    new_context, login, transactional_db, s3_stopped
+):
+    for kind in (ArtifactKind.THUMBNAIL, ArtifactKind.SCRIPT, ArtifactKind.AUDIO):
+        ArtifactFactory(
+            kind=kind, s3_path=f"s3://{default_storage.bucket_name}/tests/browser/{kind}"
+        )
+    page = login(new_context(), UserFactory(username="viewer", groups=[STAFF_VIEWERS]))
+    cache.clear()
+
+    page.goto("/admin/videos/artifact/gallery/")
+
+    expect(page.locator("#storage-warning")).to_contain_text(f"S3 at {s3_stopped} is unavailable")
+    expect(page.locator('.artifact-card[data-file-state="unknown"]')).to_have_count(3)
+    expect(page.locator(".artifact-unknown")).to_have_count(3)
 
 
 def test_the_timeline_follows_a_video_through_its_life(new_context, login, screenshot, catalogue):

@@ -19,6 +19,7 @@ KEY = uuid.UUID(int=1)
 # Every custom page, by the name its links and the permission matrix use, and its path.
 PAGES = {
     ("videos_artifact_gallery", ()): "/admin/videos/artifact/gallery/",
+    ("videos_artifact_gallery_files", ()): "/admin/videos/artifact/gallery/files/",
     ("videos_artifact_content", (KEY,)): f"/admin/videos/artifact/{KEY}/content/",
     ("videos_artifact_upload", (KEY,)): f"/admin/videos/artifact/{KEY}/upload/",
     ("videos_video_timeline", (KEY,)): f"/admin/videos/video/{KEY}/timeline/",

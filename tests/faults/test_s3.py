@@ -36,11 +36,15 @@ def artifact_row(services, artifact_id) -> list[tuple]:
 
 def test_pages_open_with_their_warning_while_s3_is_down(services, world, s3_down):
     with_files = {
-        "gallery": "/admin/videos/artifact/gallery/",
+        # The gallery page asks S3 nothing; its script asks this about its cards.
+        "gallery files": f"/admin/videos/artifact/gallery/files/?id={world['artifact']}",
         "review page": f"/admin/safety/reviewqueueitem/{world['report']}/review/",
         "artifact page": f"/admin/videos/artifact/{world['artifact']}/change/",
     }
-    others = {"timeline": f"/admin/videos/video/{world['video']}/timeline/"}
+    others = {
+        "gallery": "/admin/videos/artifact/gallery/",
+        "timeline": f"/admin/videos/video/{world['video']}/timeline/",
+    }
     answers = {name: world["browser"].get(url) for name, url in (with_files | others).items()}
 
     statuses = {name: status for name, (status, _, _) in answers.items()}

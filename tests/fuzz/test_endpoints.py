@@ -260,3 +260,19 @@ def test_the_content_view_of_an_artifact_with_any_path_answers_without_a_500(
             "get",
             f"/admin/videos/artifact/{artifact.pk}/content/",
         )
+
+
+@fuzz(max_examples=40)
+@given(keys=st.lists(st.one_of(ids(), hostile_text()), max_size=30))
+def test_the_gallery_files_endpoint_asked_for_any_keys_answers_without_a_500(
+    superuser_client, keys
+):
+    with case("endpoints: gallery files"):
+        artifact = ArtifactFactory()
+        query = "&".join(f"id={quote(key, safe='')}" for key in [*keys, str(artifact.pk)])
+        send(
+            superuser_client,
+            "endpoints: gallery files",
+            "get",
+            f"/admin/videos/artifact/gallery/files/?{query}",
+        )

@@ -85,14 +85,29 @@ class ReplicatedDatabase:
             cursor = connection.execute(sql, params)
             return cursor.fetchall() if cursor.description else []
 
+    def written_lsn(self) -> str:
+        """Where the primary's WAL ends, every commit made so far included.
+
+        The test stack commits asynchronously (synchronous_commit = off): a
+        commit returns while its WAL still sits in the primary's buffers, and
+        only WAL written out is sent to the replica (the WAL writer writes it
+        within about 200 ms). pg_current_wal_lsn() alone stops before such
+        commits. A synchronous commit writes everything before it, but only
+        for a transaction that wrote WAL: a transactional message is such WAL.
+        """
+        with psycopg.connect(self.primary_url, autocommit=True) as connection:
+            connection.execute("SET synchronous_commit = on")
+            connection.execute("SELECT pg_logical_emit_message(true, 'contentops-tests', '')")
+            return connection.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+
     def replica(self, sql: str, *params) -> list[tuple]:
         with psycopg.connect(self.replica_url, autocommit=True) as connection:
             cursor = connection.execute(sql, params)
             return cursor.fetchall() if cursor.description else []
 
     def caught_up(self) -> None:
-        """Wait until the replica has replayed everything the primary holds now."""
-        target = self.primary("SELECT pg_current_wal_lsn()")[0][0]
+        """Wait until the replica has replayed everything committed on the primary so far."""
+        target = self.written_lsn()
         until(
             lambda: self.replica("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", target)[0][0],
             timeout=60,

@@ -18,6 +18,7 @@ from videos.models import Artifact, ArtifactKind, Video, VideoStatus
 pytestmark = pytest.mark.django_db
 
 GALLERY = "/admin/videos/artifact/gallery/"
+FILES = "/admin/videos/artifact/gallery/files/"
 NOW = timezone.now()
 
 
@@ -126,68 +127,127 @@ def test_the_persona_filter_never_lists_the_persona_table(client_for, viewer, ca
     assert re.findall(r"<option[^>]*>([^<]*)</option>", select) == ["", "Nova Reyes"]
 
 
+def card_of(html: str, artifact) -> str:
+    return re.search(
+        rf'<article class="artifact-card" data-artifact="{artifact.pk}".*?</article>', html, re.S
+    ).group()
+
+
+def files(client, *artifacts) -> dict:
+    """The files endpoint's answer for these cards: id -> state, plus the warning."""
+    response = client.get(FILES, {"id": [artifact.pk for artifact in artifacts]})
+    assert response.status_code == 200, response.content
+    answer = response.json()
+    return {file.pop("id"): file for file in answer["files"]} | {"warning": answer["warning"]}
+
+
 def test_cards_show_kind_video_persona_size_and_type(client_for, viewer, stored_artifact):
     video = VideoFactory(title="Ten facts about octopuses", persona__name="Nova Reyes")
     artifact = stored_artifact(
         ArtifactKind.THUMBNAIL, b"\x89PNG" + b"\0" * 2044, "image/png", video=video
     )
+    client = client_for(viewer)
 
-    html = client_for(viewer).get(GALLERY).content.decode()
+    card = card_of(client.get(GALLERY).content.decode(), artifact)
+    answer = files(client, artifact)
+    again = card_of(client.get(GALLERY).content.decode(), artifact)
 
-    card = re.search(
-        rf'<article class="artifact-card" data-artifact="{artifact.pk}".*?</article>', html, re.S
-    ).group()
     assert f'<img src="/admin/videos/artifact/{artifact.pk}/content/"' in card
     assert "Thumbnail" in card
     assert (
         f'<a href="/admin/videos/video/{video.pk}/timeline/">Ten facts about octopuses</a>' in card
     )
     assert "Nova Reyes" in card
-    assert "2.0\xa0KB · image/png" in card
+    # Size and type are S3's: asked after the page, then known to the next one.
+    assert 'data-file-state="checking"' in card and "Asking S3 for the size and type" in card
+    assert answer[str(artifact.pk)] == {
+        "state": "ok",
+        "file": '<p class="artifact-card-file">2.0\xa0KB · image/png</p>',
+        "preview": None,  # the card's image is loading already
+    }
+    assert 'data-file-state="ok"' in again and "2.0\xa0KB · image/png" in again
 
 
 def test_a_missing_file_is_marked_missing(client_for, viewer, missing_path):
-    ArtifactFactory(kind=ArtifactKind.RENDER, s3_path=missing_path)
+    artifact = ArtifactFactory(kind=ArtifactKind.RENDER, s3_path=missing_path)
+    client = client_for(viewer)
 
-    html = client_for(viewer).get(GALLERY).content.decode()
+    answer = files(client, artifact)[str(artifact.pk)]
+    html = client.get(GALLERY).content.decode()
 
+    assert answer["state"] == "missing"
+    assert "<strong>Missing</strong> Missing in S3: " + missing_path in answer["preview"]
+    assert "<video" not in answer["preview"]
     assert "<strong>Missing</strong> Missing in S3: " + missing_path in html
     assert "<video" not in html
 
 
-def test_a_stopped_s3_still_renders_the_gallery_with_a_warning(
+def test_an_invalid_path_is_marked_at_once_without_s3(client_for, viewer, s3_requests):
+    artifact = ArtifactFactory(kind=ArtifactKind.THUMBNAIL, s3_path="https://example.com/x.png")
+
+    html = client_for(viewer).get(GALLERY).content.decode()
+
+    card = card_of(html, artifact)
+    assert 'data-file-state="invalid"' in card and "<strong>Invalid path</strong>" in card
+    assert s3_requests == []
+
+
+def test_a_stopped_s3_still_renders_the_gallery_and_its_files_say_so(
     client_for, viewer, catalogue, s3_stopped
 ):
     for artifact in Artifact.objects.all():
         Artifact.objects.filter(pk=artifact.pk).update(
             s3_path=f"s3://{default_storage.bucket_name}/tests/{artifact.pk}"
         )
+    client = client_for(viewer)
 
-    response = client_for(viewer).get(GALLERY)
+    response = client.get(GALLERY)
+    answer = files(client, *Artifact.objects.all())
 
     assert response.status_code == 200
     assert len(shown(response)) == 5
-    html = response.content.decode()
-    assert f"S3 at {s3_stopped} is unavailable" in html
-    assert html.count("S3 did not answer; this preview may not load.") == 5
+    assert response.content.decode().count('data-file-state="checking"') == 5
+    assert f"S3 at {s3_stopped} is unavailable" in answer.pop("warning")
+    assert {file["state"] for file in answer.values()} == {"unknown"}
+    assert all(
+        "S3 did not answer; this preview may not load." in file["preview"]
+        for file in answer.values()
+    )
 
 
-def test_a_second_visit_asks_s3_nothing(client_for, viewer, stored_artifact, s3_requests):
+def test_the_gallery_page_never_asks_s3(client_for, viewer, stored_artifact, s3_requests):
     stored_artifact(ArtifactKind.THUMBNAIL, b"\x89PNG", "image/png")
     stored_artifact(ArtifactKind.SCRIPT, b"HOOK\nBODY\n", "text/plain")
-    client = client_for(viewer)
     s3_requests.clear()
 
-    client.get(GALLERY)
-    first = list(s3_requests)
-    s3_requests.clear()
-    client.get(GALLERY)
+    client_for(viewer).get(GALLERY)
 
-    assert sorted(first) == ["GetObject", "HeadObject", "HeadObject"]
     assert s3_requests == []
 
 
-def test_a_cold_gallery_asks_s3_about_all_its_cards_at_once(
+def test_files_checked_once_are_told_by_the_page_and_asked_no_more(
+    client_for, viewer, stored_artifact, s3_requests
+):
+    thumbnail = stored_artifact(ArtifactKind.THUMBNAIL, b"\x89PNG", "image/png")
+    script = stored_artifact(ArtifactKind.SCRIPT, b"HOOK\nBODY\n", "text/plain")
+    client = client_for(viewer)
+    s3_requests.clear()
+
+    first = files(client, thumbnail, script)
+    asked = list(s3_requests)
+    s3_requests.clear()
+    second = files(client, thumbnail, script)
+    html = client.get(GALLERY).content.decode()
+
+    assert sorted(asked) == ["GetObject", "HeadObject", "HeadObject"]
+    assert s3_requests == []
+    assert second == first
+    assert '<pre class="artifact-script">HOOK\nBODY\n</pre>' in first[str(script.pk)]["preview"]
+    assert '<pre class="artifact-script">HOOK\nBODY\n</pre>' in html
+    assert 'data-file-state="checking"' not in html
+
+
+def test_the_files_of_a_cold_gallery_are_asked_about_at_once(
     client_for, viewer, stored_artifact, s3_proxy
 ):
     cards = [
@@ -203,16 +263,74 @@ def test_a_cold_gallery_asks_s3_about_all_its_cards_at_once(
     client = client_for(viewer)
     proxy = s3_proxy(hold={"HEAD": 5, "GET": 2})
 
-    response = client.get(GALLERY)
+    client.get(GALLERY)
+    answer = files(client, *cards)
 
-    # Five HEADs held until all five were in flight, then the scripts' excerpts, both at once.
+    # The page asked nothing; its files: five HEADs held until all five were in
+    # flight, then the scripts' excerpts, both at once.
     assert proxy.methods() == ["HEAD"] * 5 + ["GET"] * 2
     assert proxy.most_in_flight == {"HEAD": 5, "GET": 2}
-    previews = {preview.artifact.pk: preview for preview in response.context["previews"]}
-    assert set(previews) == {artifact.pk for artifact in cards}
-    assert not response.context["previews"].warning
-    assert [previews[a.pk].info.size for a in cards] == [4, 4, 64, 10, 6]
-    assert [previews[a.pk].text for a in cards[3:]] == ["HOOK\nBODY\n", "OTHER\n"]
+    assert not answer.pop("warning")
+    assert [answer[str(a.pk)]["file"] for a in cards] == [
+        f'<p class="artifact-card-file">{size}\xa0bytes · {content_type}</p>'
+        for size, content_type in [
+            (4, "image/png"),
+            (4, "video/webm"),
+            (64, "audio/wav"),
+            (10, "text/plain"),
+            (6, "text/plain"),
+        ]
+    ]
+    assert '<pre class="artifact-script">HOOK\nBODY\n</pre>' in answer[str(cards[3].pk)]["preview"]
+    assert '<pre class="artifact-script">OTHER\n</pre>' in answer[str(cards[4].pk)]["preview"]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", "Name 1 to 24 artifacts"),
+        ("?id=zzz", "Name 1 to 24 artifacts"),
+        ("?id=" + "&id=".join(["8d0f3c8e-4a4b-4f57-9c55-0b2d7b0c1e11"] * 25), "Name 1 to 24"),
+    ],
+)
+def test_the_files_endpoint_refuses_what_names_no_page_of_cards(client_for, viewer, query, message):
+    response = client_for(viewer).get(FILES + query)
+
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+
+
+def test_the_files_endpoint_answers_only_for_artifacts_that_exist(client_for, viewer, missing_path):
+    artifact = ArtifactFactory(kind=ArtifactKind.RENDER, s3_path=missing_path)
+
+    response = client_for(viewer).get(
+        FILES, {"id": [artifact.pk, "8d0f3c8e-4a4b-4f57-9c55-0b2d7b0c1e11"]}
+    )
+
+    assert [file["id"] for file in response.json()["files"]] == [str(artifact.pk)]
+
+
+def test_the_files_endpoint_needs_the_view_permission(client_for, client):
+    ids = {"id": "8d0f3c8e-4a4b-4f57-9c55-0b2d7b0c1e11"}
+
+    assert client.get(FILES, ids).status_code == 302
+    assert client_for(UserFactory(username="nobody")).get(FILES, ids).status_code == 403
+
+
+# session, user (with their permissions), the artifacts named (S3 is asked
+# about their files, not the database).
+@pytest.mark.parametrize("rows", [3, 24])
+@pytest.mark.parametrize("who", ["admin_user", "viewer"])
+def test_files_query_count_does_not_grow_with_rows(
+    request, client_for, who, rows, missing_path, django_assert_num_queries
+):
+    artifacts = ArtifactFactory.create_batch(rows, kind=ArtifactKind.RENDER, s3_path=missing_path)
+    client = client_for(request.getfixturevalue(who))
+
+    with django_assert_num_queries(3):
+        response = client.get(FILES, {"id": [artifact.pk for artifact in artifacts]})
+
+    assert len(response.json()["files"]) == rows
 
 
 @pytest.fixture
