@@ -28,6 +28,7 @@ REPLICA_PAGES = frozenset(
         "admin:videos_task_changelist",
         "admin:videos_artifact_changelist",
         "admin:videos_artifact_gallery",
+        "admin:videos_artifact_gallery_files",
         "admin:personas_persona_changelist",
         "admin:safety_safetyreport_changelist",
         "admin:safety_reviewqueueitem_changelist",
