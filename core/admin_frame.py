@@ -36,11 +36,11 @@ def permission_key(user) -> tuple:
 
 class KeptAppList(list):
     """An app list shared by every request with the same key; read only.
-    `sidebars` holds the sidebar rendered from it, per current links."""
+    `rendered` holds the sidebar and index rendered from it, per current links."""
 
     def __init__(self, apps):
         super().__init__(apps)
-        self.sidebars: dict[tuple, str] = {}
+        self.rendered: dict[tuple, str] = {}
 
 
 class KeptFrameSite(admin.AdminSite):

@@ -84,3 +84,23 @@ def test_each_page_shows_djangos_sidebar_for_every_role(request, roles, client, 
             return  # a page this role may not see (or does not have) shows no sidebar
         assert response.status_code == 200
         assert SIDEBAR.findall(response.content.decode()) == SIDEBAR.findall(djangos)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("path", "app_label"), [("/admin/", None), ("/admin/videos/", "videos")])
+def test_each_index_shows_djangos_app_list_for_every_role(
+    request, roles, client, role, path, app_label
+):
+    user = request.getfixturevalue(role)
+    client.force_login(user)
+    apps = djangos_app_list(request_of(user, path), app_label)
+    djangos = render_to_string(
+        "admin/app_list.html",
+        {"app_list": apps, "show_changelinks": True, "request": request_of(user, path)},
+    )
+    for _ in range(2):  # rendered, then kept
+        response = client.get(path)
+        if response.status_code in (403, 404):
+            return  # an app this role may not see
+        assert response.status_code == 200
+        assert djangos in response.content.decode()
