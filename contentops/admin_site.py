@@ -1,11 +1,11 @@
-from django.contrib import admin
 from django.urls import URLResolver
 
 from accounts.two_factor_forms import SignInForm
 from core.admin_core import keyed_pattern
+from core.admin_frame import KeptFrameSite
 
 
-class ContentopsAdminSite(admin.AdminSite):
+class ContentopsAdminSite(KeptFrameSite):
     site_header = "contentops"
     site_title = "contentops"
     index_title = "Back office"

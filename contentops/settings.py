@@ -320,6 +320,8 @@ AXES_ENABLE_ADMIN = False
 SESSION_LIFETIME_MINUTES = env_int("SESSION_LIFETIME_MINUTES", 14 * 24 * 60 if DEBUG else 8 * 60)
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 3 * 24 * 60 if DEBUG else 30)
 SESSION_COOKIE_AGE = SESSION_LIFETIME_MINUTES * 60
+# Django's database sessions, read with one plain statement (accounts/session_store.py).
+SESSION_ENGINE = "accounts.session_store"
 # Every staff user must pass a second factor (TOTP or a backup code) to reach the
 # admin; off with DEBUG, so `make run`'s demo users sign in with a password alone.
 TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", not DEBUG)
