@@ -88,9 +88,7 @@ class Issue:
 
     @property
     def rank(self) -> int:
-        """As the queue's SQL ranks it (safety_max_severity): case-insensitive,
-        and unknown severities lowest, below `low`."""
-        return SEVERITY_RANK[self.severity.lower()] if self.severity_known else 0
+        return _severity_rank(self.severity, is_text="severity" not in self.malformed)
 
     @property
     def seekable(self) -> bool:
@@ -98,9 +96,7 @@ class Issue:
 
     @property
     def label(self) -> str:
-        if self.unreadable:
-            return UNREADABLE
-        return f"{_short(self.category)} ({_short(self.severity)})"
+        return UNREADABLE if self.unreadable else _label(self.category, self.severity)
 
 
 def parse_issues(document) -> list[Issue]:
@@ -143,10 +139,18 @@ def _ranked_labels(document) -> list[tuple[int, str]]:
 
 def _ranked_label(entry: dict) -> tuple[int, str]:
     category, severity = (as_text(entry.get(name, "?")) for name in ("category", "severity"))
-    known = isinstance(entry.get("severity", "?"), str) and severity.lower() in SEVERITY_RANK
-    return (
-        SEVERITY_RANK[severity.lower()] if known else 0
-    ), f"{_short(category)} ({_short(severity)})"
+    is_text = isinstance(entry.get("severity", "?"), str)
+    return _severity_rank(severity, is_text=is_text), _label(category, severity)
+
+
+def _severity_rank(severity: str, *, is_text: bool) -> int:
+    """As the queue's SQL ranks it (safety_max_severity): case-insensitive,
+    and unknown severities (or a severity that is not text) lowest, below `low`."""
+    return SEVERITY_RANK.get(severity.lower(), 0) if is_text else 0
+
+
+def _label(category: str, severity: str) -> str:
+    return f"{_short(category)} ({_short(severity)})"
 
 
 def _issue(entry: dict) -> Issue:
