@@ -17,7 +17,8 @@ def planned_result_list_tag(parser, token):
         parser,
         token,
         func=changelist_rows.result_list,
-        template_name="change_list_results.html",
+        # admin/core/change_list_results.html: Django's, the rows in one piece.
+        template_name="core/change_list_results.html",
         takes_context=False,
     )
 

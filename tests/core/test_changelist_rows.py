@@ -86,3 +86,23 @@ def test_the_page_shows_the_planned_rows(client_for, admin_user, rows, url):
     page = response.content.decode()
     for row in our_rows(response.context["cl"]):
         assert f"<tr>{row}</tr>" in page
+
+
+def test_the_table_body_is_the_planned_rows_in_order(client_for, admin_user, rows):
+    response = client_for(admin_user).get("/admin/videos/video/")
+    body = response.content.decode().split("<tbody>")[1].split("</tbody>")[0]
+    planned = [f"<tr>{row}</tr>" for row in our_rows(response.context["cl"])]
+    assert len(planned) > 1
+    assert body.split() == "\n".join(planned).split()
+
+
+def test_a_list_it_does_not_plan_shows_djangos_rows(client_for, admin_user, rows):
+    # A popup's rows answer the window that opened it: Django renders them.
+    response = client_for(admin_user).get("/admin/personas/persona/?_popup=1")
+    assert response.status_code == 200
+    cl = response.context["cl"]
+    assert not changelist_rows.plannable(cl)
+    page = response.content.decode()
+    assert djangos_rows(cl)
+    for row in djangos_rows(cl):
+        assert f"<tr>{row}</tr>" in page
