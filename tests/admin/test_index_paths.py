@@ -133,10 +133,14 @@ def test_a_title_search_of_ready_videos_reads_no_table_whole(rows, superuser_cli
     ("url", "params", "index"),
     [
         ("/admin/videos/video/", {"status__exact": "ready"}, "videos_status_created_idx"),
+        # Both columns' index, or the type's (then the status is a filter on
+        # its few rows): which, the planner picks by the tables' statistics,
+        # which the suite's earlier tests leave behind (ANALYZE's reltuples
+        # outlive their transactions).
         (
             "/admin/videos/task/",
             {"status__exact": "failed", "type__exact": "render"},
-            "tasks_status_type_idx",
+            "tasks_status_type_idx|tasks_type_created_idx",
         ),
         # Either serves a status alone; the planner picks by their sizes.
         (
@@ -162,7 +166,7 @@ def test_a_filter_uses_its_index(rows, superuser_client, settings, tmp_path, url
     settings.PUBLISH_CHANNELS = {"youtube": {"adapter": "local", "folder": str(tmp_path)}}
     explained = plans(superuser_client, url, params)
     assert scanned_whole(explained) == []
-    assert any(uses(explained, name) for name in index.split("|"))
+    assert any(uses(explained, name) for name in index.split("|")), "\n\n".join(explained)
 
 
 def test_the_queue_filters_start_from_the_queue_index(rows, superuser_client):
