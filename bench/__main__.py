@@ -6,6 +6,7 @@ harness itself: `make bench BENCH_ARGS="--sizes S --requests 5"`.
 """
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -83,27 +84,41 @@ def build(data: datasets.Dataset, env: dict, *, seed: bool) -> dict:
     return datasets.django_step(data, env, "fixtures")
 
 
-def measure_pages(run, found: dict, data, picks: dict, session: Session, args) -> None:
-    for page in pages.pages(picks):
-        result = found.setdefault(
-            page.name, report.PageResult(page.name, is_list=page.stock is not None, note=page.note)
+def measure_pages(run, served: list, args) -> None:
+    """Every page of every dataset, the datasets side by side: `served` holds
+    (dataset, its picks, a session on its own server) for each."""
+    found: dict[str, report.PageResult] = {}
+    listed = [{page.name: page for page in pages.pages(picks)} for _, picks, _ in served]
+    for name in dict.fromkeys(name for by_name in listed for name in by_name):
+        having = [(s, by_name.get(name)) for s, by_name in zip(served, listed, strict=True)]
+        having = [(data, session, page) for (data, _, session), page in having if page]
+        first = having[0][2]
+        result = found[name] = report.PageResult(
+            name, is_list=first.stock is not None, note=first.note
         )
-        ours = pages.measure(session, page.ours, warmup=args.warmup, requests=args.requests)
-        result.ours[data.name] = ours
-        line = (
-            f"{data.name}: {page.name}: {ours.median:.1f} ms median, {ours.query_count()} queries"
-        )
-        if page.stock:
-            stock = pages.measure(session, page.stock, warmup=args.warmup, requests=args.requests)
-            result.stock[data.name] = stock
-            line += f"; stock {stock.median:.1f} ms"
-        say(line)
+        timed = pages.measure_side_by_side(
+            [(session, page.ours) for _, session, page in having],
+            warmup=args.warmup, requests=args.requests,
+        )  # fmt: skip
+        for (data, _, _), ours in zip(having, timed, strict=True):
+            result.ours[data.name] = ours
+        if first.stock:
+            timed = pages.measure_side_by_side(
+                [(session, page.stock) for _, session, page in having],
+                warmup=args.warmup, requests=args.requests,
+            )  # fmt: skip
+            for (data, _, _), stock in zip(having, timed, strict=True):
+                result.stock[data.name] = stock
+        for data, _, _ in having:
+            ours, stock = result.ours[data.name], result.stock.get(data.name)
+            line = f"{data.name}: {name}: {ours.median:.1f} ms median, {ours.query_count()} queries"
+            say(line + (f"; stock {stock.median:.1f} ms" if stock else ""))
     run.pages = list(found.values())
 
 
 def measure_review(data, env, args) -> report.ReviewNextResult:
     say(f"{data.name}: review next, {args.moderators} moderators at once")
-    sessions = [Session("127.0.0.1", args.port) for _ in range(args.moderators)]
+    sessions = [Session("127.0.0.1", args.review_port) for _ in range(args.moderators)]
     for session, name in zip(sessions, fixtures.moderator_names(args.moderators), strict=True):
         session.log_in(name, fixtures.PASSWORD)
     result = review.review_next(sessions, warmup=3, presses=args.presses)
@@ -151,27 +166,38 @@ def main(argv=None) -> int:
         os.environ["DATABASE_URL"], env, "manage.py", "collectstatic", "--noinput", "-v", "0",
         capture=False,
     )  # fmt: skip
-    found: dict[str, report.PageResult] = {}
-    data = None
+    built = []
     for name, videos in sizes.items():
         data = datasets.dataset(os.environ["DATABASE_URL"], name, videos)
         say(f"{name}: {videos:,} videos in {data.database}")
-        picks = build(data, env, seed=not args.no_seed)
-        last = name == list(sizes)[-1]
-        server_env = {**env, "DATABASE_URL": data.url}
-        log = LOGS / f"gunicorn-{name}.log"
-        with Gunicorn(env=server_env, port=args.port, workers=args.gunicorn_workers, log=log):
-            session = Session("127.0.0.1", args.port)
+        built.append((data, build(data, env, seed=not args.no_seed)))
+    data, picks = built[-1]
+    server_env = {**env, "DATABASE_URL": data.url}
+    with contextlib.ExitStack() as servers:
+        # A server of its own for each dataset, all up at once: the pages are
+        # measured side by side (bench.pages.measure_side_by_side).
+        served = []
+        for n, (each, each_picks) in enumerate(built):
+            log = LOGS / f"gunicorn-{each.name}.log"
+            port = args.port + n
+            each_env = {**env, "DATABASE_URL": each.url}
+            servers.enter_context(
+                Gunicorn(env=each_env, port=port, workers=args.gunicorn_workers, log=log)
+            )
+            session = Session("127.0.0.1", port)
             session.log_in(fixtures.ADMIN, fixtures.PASSWORD)
-            if "pages" in args.only:
-                measure_pages(run, found, data, picks, session, args)
-            if last and "review" in args.only:
-                if picks.get("report"):
-                    run.review_next = measure_review(data, env, args)
-                else:
-                    run.notes.append(f"Review next not measured: {name} has no pending report.")
-        if last and "replica" in args.only:
-            measure_replica(run, data, server_env, picks, args)
+            served.append((each, each_picks, session))
+        if "pages" in args.only:
+            measure_pages(run, served, args)
+        if "review" in args.only:
+            # On the last dataset's server: the others are idle.
+            args.review_port = args.port + len(built) - 1
+            if picks.get("report"):
+                run.review_next = measure_review(data, env, args)
+            else:
+                run.notes.append(f"Review next not measured: {data.name} has no pending report.")
+    if "replica" in args.only:
+        measure_replica(run, data, server_env, picks, args)
     if "saves" in args.only:
         run.saves = measure_saves(data, env, args)
     if "publish" in args.only:

@@ -95,12 +95,22 @@ def pages(picks: dict) -> list[Page]:
 
 def measure(session: Session, path: str, *, warmup: int, requests: int) -> Timing:
     """`warmup` untimed GETs, then `requests` timed ones, one after the other."""
-    timing = Timing()
+    return measure_side_by_side([(session, path)], warmup=warmup, requests=requests)[0]
+
+
+def measure_side_by_side(targets: list, *, warmup: int, requests: int) -> list[Timing]:
+    """Each (session, path) of `targets` (one page of each dataset, each
+    dataset served by its own server) timed in turn, request by request: the
+    warm-ups, then a timed GET of each, `requests` times. Whatever else the
+    machine does meanwhile falls on every dataset alike, so their ratio is
+    the page's, not the minute's."""
+    timings = [Timing() for _ in targets]
     for n in range(warmup + requests):
-        response = session.get(path)
-        if response.status != 200:
-            raise BenchError(f"GET {path} answered {response.status}, not 200.")
-        if n >= warmup:
-            server_ms, queries, db_ms = response.server_timing()
-            timing.add(server_ms, response.client_ms, queries, db_ms)
-    return timing
+        for (session, path), timing in zip(targets, timings, strict=True):
+            response = session.get(path)
+            if response.status != 200:
+                raise BenchError(f"GET {path} answered {response.status}, not 200.")
+            if n >= warmup:
+                server_ms, queries, db_ms = response.server_timing()
+                timing.add(server_ms, response.client_ms, queries, db_ms)
+    return timings
