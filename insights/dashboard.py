@@ -17,7 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
 
+from django.template import Context
+from django.template.base import render_value_in_context
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from core.inputs import InvalidInput, shown
 
@@ -77,6 +80,26 @@ class Chart:
     def table(self) -> list[tuple[list, str | None]]:
         links = self.row_links or [None] * len(self.labels)
         return list(zip(self.rows(), links, strict=True))
+
+    def numbers_table(self) -> SafeString:
+        """The table of the chart's numbers, as the page shows it: each value
+        as `{{ value }}` shows it, a missing one (not the label) as —, a row's
+        label linking to its list when it has one. Written here, not by the
+        template: its loops over 700 values were a third of the dashboard."""
+        context = Context()
+
+        def shown(value):
+            return render_value_in_context(value, context)
+
+        head = "".join([f'<th scope="col">{shown(column)}</th>' for column in self.columns])
+        rows = []
+        for (label, *values), link in self.table():
+            first = f'<a href="{shown(link)}">{shown(label)}</a>' if link else shown(label)
+            cells = "".join(["<td>—</td>" if v is None else f"<td>{shown(v)}</td>" for v in values])
+            rows.append(f'\n<tr><th scope="row">{first}</th>{cells}</tr>')
+        return mark_safe(
+            f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>{''.join(rows)}\n</tbody>\n</table>"
+        )
 
     def config(self) -> dict:
         """What dashboard.js draws (through json_script)."""

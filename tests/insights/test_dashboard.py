@@ -194,3 +194,48 @@ def test_the_page_runs_no_inline_script_or_style(roles, lead, client_for):
     assert not re.search(r"\sstyle=", page)
     assert not re.search(r"\son[a-z]+=", page)
     assert "/static/core/vendor/chartjs/chart.umd.min.js" in page
+
+
+# The numbers table as the dashboard's template wrote it, loop by loop: the
+# chart now writes it itself (Chart.numbers_table), the same HTML.
+DJANGOS_TABLE = (
+    "<table>\n<thead><tr>{% for column in chart.columns %}"
+    '<th scope="col">{{ column }}</th>{% endfor %}</tr></thead>\n<tbody>\n'
+    "{% for row, link in chart.table %}\n<tr>{% for value in row %}{% if forloop.first %}"
+    '<th scope="row">{% if link %}<a href="{{ link }}">{{ value }}</a>'
+    "{% else %}{{ value }}{% endif %}</th>"
+    '{% else %}<td>{{ value|default_if_none:"—" }}</td>{% endif %}{% endfor %}</tr>\n'
+    "{% endfor %}\n</tbody>\n</table>"
+)
+
+
+@pytest.mark.parametrize("linked", [True, False])
+def test_a_charts_numbers_table_is_what_the_template_wrote(linked):
+    from django.template import Context, Template
+
+    from insights.dashboard import Chart
+
+    chart = Chart(
+        id="x",
+        title="T",
+        kind="bar",
+        x_label='Day <"of">',
+        labels=["2026-11-30", "<b>&</b>", "1234567"],
+        series=[("Reports & more", [1234567, None, 0]), ("Share", [0.25, 12.5, None])],
+        link="/admin/",
+        link_text="All",
+        row_links=["/admin/?a=1&b=<2>", None, "/admin/?c=3"] if linked else [],
+    )
+    expected = Template(DJANGOS_TABLE).render(Context({"chart": chart}))
+    assert chart.numbers_table().split() == expected.split()
+    assert "&lt;b&gt;&amp;&lt;/b&gt;" in chart.numbers_table()
+
+
+def test_the_page_shows_each_charts_numbers_table(roles, lead, client_for):
+    response = client_for(lead).get("/admin/insights/dashboard/")
+    page = response.content.decode()
+    charts = [chart for _, charts in response.context["blocks"] for chart in charts]
+    assert charts
+    for chart in charts:
+        if chart.labels:
+            assert chart.numbers_table() in page
