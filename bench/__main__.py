@@ -96,24 +96,23 @@ def measure_pages(run, served: list, args) -> None:
         result = found[name] = report.PageResult(
             name, is_list=first.stock is not None, note=first.note
         )
-        timed = pages.measure_side_by_side(
-            [(session, page.ours) for _, session, page in having],
-            warmup=args.warmup, requests=args.requests,
-        )  # fmt: skip
-        for (data, _, _), ours in zip(having, timed, strict=True):
-            result.ours[data.name] = ours
+        result.ours = _side_by_side(having, lambda page: page.ours, args)
         if first.stock:
-            timed = pages.measure_side_by_side(
-                [(session, page.stock) for _, session, page in having],
-                warmup=args.warmup, requests=args.requests,
-            )  # fmt: skip
-            for (data, _, _), stock in zip(having, timed, strict=True):
-                result.stock[data.name] = stock
+            result.stock = _side_by_side(having, lambda page: page.stock, args)
         for data, _, _ in having:
             ours, stock = result.ours[data.name], result.stock.get(data.name)
             line = f"{data.name}: {name}: {ours.median:.1f} ms median, {ours.query_count()} queries"
             say(line + (f"; stock {stock.median:.1f} ms" if stock else ""))
     run.pages = list(found.values())
+
+
+def _side_by_side(having: list, path, args) -> dict:
+    """{dataset name: Timing} of `path(page)` on each (dataset, session, page)."""
+    timed = pages.measure_side_by_side(
+        [(session, path(page)) for _, session, page in having],
+        warmup=args.warmup, requests=args.requests,
+    )  # fmt: skip
+    return {data.name: timing for (data, _, _), timing in zip(having, timed, strict=True)}
 
 
 def measure_review(data, env, args) -> report.ReviewNextResult:
