@@ -7,7 +7,8 @@ of the server's work: 0.5 of the user read's 0.7 ms of Postgres CPU. A read
 made here goes through a psycopg cursor that binds on the server, and psycopg
 prepares the statement on its first run on a connection; later runs skip the
 parse and the plan. They are protocol-level prepared statements, which
-PgBouncer (1.21 and later, `max_prepared_statements`) keeps in transaction mode.
+PgBouncer (1.21 and later, `max_prepared_statements`) keeps in transaction mode;
+DATABASE_PREPARED_READS=0 turns preparing off for a pooler that cannot.
 
 Only single SELECTs with `%s` placeholders and parameters of their column's
 type (the server compares `integer = text` as an error, not a cast). Name the
@@ -15,6 +16,7 @@ columns: a prepared `SELECT *` fails once a migration adds one.
 """
 
 import psycopg
+from django.conf import settings
 from django.db import connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
@@ -35,8 +37,7 @@ def _cursor(connection) -> CursorWrapper:
     # Django turns psycopg's preparing off (None); the cursors made here are
     # the app's only server-binding ones, so this prepares their statements
     # alone, each at its first run.
-    if raw.prepare_threshold is None:
-        raw.prepare_threshold = 0
+    raw.prepare_threshold = 0 if settings.DATABASE_PREPARED_READS else None
     with connection.wrap_database_errors:
         cursor = psycopg.Cursor(raw)
     wrapper = _LoggedCursor if connection.queries_logged else CursorWrapper

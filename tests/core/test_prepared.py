@@ -36,3 +36,12 @@ def test_an_admin_request_reads_its_session_and_user_through_prepared_statements
     statements = prepared_statements()
     assert any(s.startswith('SELECT session_data FROM "django_session"') for s in statements)
     assert any("AS own_permissions" in s for s in statements)
+
+
+def test_with_prepared_reads_off_the_read_is_sent_as_a_plain_statement(settings):
+    settings.DATABASE_PREPARED_READS = False
+    user = UserFactory(username="plain")
+    sql = "SELECT username FROM auth_user WHERE id = %s AND is_active"
+    assert prepared.fetch_one("default", sql, [user.pk]) == ("plain",)
+    assert prepared.fetch_one("default", sql, [user.pk]) == ("plain",)
+    assert not any("AND is_active" in s for s in prepared_statements())
