@@ -45,10 +45,10 @@ def _cursor(connection) -> CursorWrapper:
 
 
 class _LoggedCursor(CursorDebugWrapper):
-    """Django's query log (DEBUG, the tests' query counts) as the statement is
-    written: Django reads back the text psycopg sent, and a prepared run sends
-    only the statement's name."""
+    """Django's query log (DEBUG, the tests' query counts) with each statement
+    and its values merged, as for every other query: Django reads back the
+    text psycopg sent, and a prepared run sends only the statement's name."""
 
     def execute(self, sql, params=None):
-        with self.debug_sql(sql, params):
+        with self.debug_sql(self.db.ops.compose_sql(sql, params), params):
             return CursorWrapper.execute(self, sql, params)

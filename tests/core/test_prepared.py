@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from core import prepared
 from tests.factories import UserFactory
@@ -23,6 +24,13 @@ def test_a_read_is_prepared_at_its_first_run_and_reused_after(django_assert_num_
         assert prepared.fetch_one("default", SQL, [first.pk]) == ("first",)
         assert prepared.fetch_one("default", SQL, [second.pk]) == ("second",)
     assert prepared_statements().count("SELECT username FROM auth_user WHERE id = $1") == 1
+
+
+def test_the_query_log_holds_the_statement_with_its_values():
+    user = UserFactory(username="logged")
+    with CaptureQueriesContext(connection) as captured:
+        prepared.fetch_one("default", SQL, [user.pk])
+    assert captured.captured_queries[0]["sql"] == SQL % user.pk
 
 
 def test_a_missing_row_is_none():
