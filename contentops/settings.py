@@ -142,6 +142,11 @@ DATABASES = {
     )
 }
 
+# The session and user reads every request makes are prepared once per
+# connection (core/prepared.py). Off for a pooler that cannot keep prepared
+# statements (PgBouncer before 1.21 in transaction mode).
+DATABASE_PREPARED_READS = env_bool("DATABASE_PREPARED_READS", True)
+
 # A streaming replica for the reads of lists, the gallery, the timeline and
 # dashboards (core/replicas.py, contentops/replicas.py); unset, one server.
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "").strip()

@@ -5,18 +5,22 @@ rows written during an admin request carry the user in their context.
 """
 
 import pghistory
+import pgtrigger
 from django.db import models
 
 
-def tracked(**options):
+def tracked(*, quiet=(), **options):
     """Track inserts, updates and deletes of a model in an event table.
 
     `options` go to pghistory.track, e.g. exclude=[...] for columns whose
-    changes are not history (a lease's expiry, a generated column).
+    changes are not history (a lease's expiry, a generated column). `quiet`
+    columns stay in every event, but a change to them alone writes none:
+    for a column another log already records each change of, on a hot path.
     """
+    update = pghistory.UpdateEvent(condition=pgtrigger.AnyChange(exclude=list(quiet)))
     return pghistory.track(
         pghistory.InsertEvent(),
-        pghistory.UpdateEvent(),
+        update,
         pghistory.DeleteEvent(),
         meta={"indexes": EVENT_INDEXES},
         **options,

@@ -52,7 +52,11 @@ class ReportQuerySet(models.QuerySet):
         return models.Q(claimed_by__isnull=False, claim_expires_at__gt=now)
 
 
-@tracked(exclude=["severity_rank", "claim_expires_at"])
+# Claims and releases are not events: the review log (ReviewAction) records
+# each one with its holder, and "Review next" makes two a press, each an event
+# row and a context write that doubled the press's WAL. Every other change
+# still snapshots who held the report.
+@tracked(exclude=["severity_rank", "claim_expires_at"], quiet=["claimed_by"])
 class SafetyReport(LeasedRow, models.Model):
     id = models.UUIDField(
         primary_key=True, default=uuid.uuid4, db_default=SeedUUID(), db_column="report_id"

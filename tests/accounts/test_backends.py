@@ -35,3 +35,21 @@ def test_a_superuser_has_every_permission_as_with_django():
 def test_an_inactive_or_missing_user_is_nobody():
     assert PermissionsBackend().get_user(UserFactory(is_active=False).pk) is None
     assert PermissionsBackend().get_user(987654321) is None
+
+
+@pytest.mark.parametrize("user_id", ["not-a-number", "", None])
+def test_a_session_user_id_that_is_no_key_is_nobody(user_id):
+    # The server binds the id: anything but a key is nobody, never a 500.
+    assert PermissionsBackend().get_user(user_id) is None
+
+
+def test_a_user_is_read_back_with_their_fields():
+    user = UserFactory(username="reader", email="reader@example.com", is_staff=True)
+    loaded = PermissionsBackend().get_user(str(user.pk))
+    assert (loaded.pk, loaded.username, loaded.email, loaded.is_staff) == (
+        user.pk,
+        "reader",
+        "reader@example.com",
+        True,
+    )
+    assert loaded.date_joined == user.date_joined and loaded._state.adding is False
