@@ -36,7 +36,9 @@ PHASES = [
     "publishing.worker:Worker._sweep",
     "publishing.worker:Worker.publish",
     "publishing.delivery:_read_claimed",  # before the call slot
-    "publishing.delivery:_check_and_call",  # in it: the last checks and the call
+    "publishing.delivery:_check",  # every check, before the slot (and in it if something changed)
+    "publishing.delivery:_call_if_unchanged",  # in the slot: one query, then the call
+    "publishing.delivery:_state",  # that query (and the first in each _check)
     "publishing.delivery:_not_publishable",
     "safety.clearance:clearance_problem",
     "publishing.delivery:_manifest",
