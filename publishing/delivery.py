@@ -176,19 +176,18 @@ def publish_task(*, task_id, worker: str, calling=contextlib.nullcontext) -> str
     there. Reading the task before and recording the outcome after run
     outside the slot too, while other tasks' calls use the slots.
     """
-    read = _read_claimed(task_id=task_id, worker=worker)
-    if isinstance(read, str):
-        return read
-    receipt, approved = read
-    checked = _check(task_id=task_id, receipt=receipt, approved=approved, worker=worker)
+    receipt = _read_claimed(task_id=task_id, worker=worker)
+    if isinstance(receipt, str):
+        return receipt
+    checked = _check(task_id=task_id, receipt=receipt, worker=worker)
     if isinstance(checked, Ready):
         with calling():
-            checked = _call_if_unchanged(checked, approved=approved, worker=worker)
+            checked = _call_if_unchanged(checked, worker=worker)
     return checked()
 
 
-def _read_claimed(*, task_id, worker: str) -> tuple[PublishReceipt, Approval] | str:
-    """The claimed task's receipt and approval, or what happened instead: lost
+def _read_claimed(*, task_id, worker: str) -> PublishReceipt | str:
+    """The claimed task's receipt, or what happened instead: lost
     (the lease moved on), failed (not a task an approval made), published (the
     channel published it before the worker that called could record it)."""
     task = Task.objects.get(pk=task_id)
@@ -206,7 +205,7 @@ def _read_claimed(*, task_id, worker: str) -> tuple[PublishReceipt, Approval] | 
         # Published before the worker that did it could record the task.
         _record_success(task, receipt, remote_id=receipt.remote_id, worker=worker)
         return "published"
-    return receipt, approved.approval
+    return receipt
 
 
 # How long the S3 answers of a check made before its task waited for a call
@@ -238,16 +237,20 @@ class Ready:
     asked_s3_at: float  # time.monotonic()
 
 
-def _check(*, task_id, receipt: PublishReceipt, approved: Approval, worker: str):
+def _check(*, task_id, receipt: PublishReceipt, worker: str):
     """Every check on the task and video as they are now, the S3 HEADs
     included: Ready, or how to record why not (a function of no arguments
     returning the outcome). The database is read in one snapshot, so `seen`
-    names exactly what the checks saw. Nothing here writes."""
+    names exactly what the checks saw (the approval too: the task's payload
+    as read here). Nothing here writes."""
     with _snapshot():
         seen = _state(task_id=task_id, channel=receipt.channel)
         task = Task.objects.select_related("video__persona").get(pk=task_id)
         if task.status != TaskStatus.RUNNING or task.leased_by != worker:
             return lambda: "lost"
+        parsed = parse_payload(task.payload)
+        if parsed.problem:
+            return functools.partial(_failed, task, parsed.problem)
         problem = _not_publishable(task, receipt)
         if problem:
             return functools.partial(_cancelled, task, receipt, problem)
@@ -258,7 +261,7 @@ def _check(*, task_id, receipt: PublishReceipt, approved: Approval, worker: str)
         return functools.partial(_record_failure, task, receipt, failure, worker)
     asked_s3_at = time.monotonic()
     try:
-        manifest = _manifest(task, receipt, approved, current)
+        manifest = _manifest(task, receipt, parsed.approval, current)
     except ApprovalVoid as void:
         return functools.partial(_voided, task, receipt, void)
     except ChannelFailure as failure:
@@ -266,15 +269,13 @@ def _check(*, task_id, receipt: PublishReceipt, approved: Approval, worker: str)
     return Ready(task, receipt, channel, manifest, seen, asked_s3_at)
 
 
-def _call_if_unchanged(ready: Ready, *, approved: Approval, worker: str):
+def _call_if_unchanged(ready: Ready, *, worker: str):
     """In the call slot: the call, if nothing the checks read in the database
     changed since (one query) and S3 answered lately; else the whole check
     again first, here. Returns how to record the outcome."""
     fresh = time.monotonic() - ready.asked_s3_at <= S3_ANSWERS_KEEP_SECONDS
     if not fresh or _state(task_id=ready.task.pk, channel=ready.receipt.channel) != ready.seen:
-        checked = _check(
-            task_id=ready.task.pk, receipt=ready.receipt, approved=approved, worker=worker
-        )
+        checked = _check(task_id=ready.task.pk, receipt=ready.receipt, worker=worker)
         if not isinstance(checked, Ready):
             return checked
         ready = checked
@@ -350,6 +351,11 @@ def _state(*, task_id, channel: str) -> tuple | None:
     with connection.cursor() as cursor:
         cursor.execute(_STATE, [channel, task_id])
         return cursor.fetchone()
+
+
+def _failed(task: Task, problem: str) -> str:
+    _give_up(task, problem)
+    return "failed"
 
 
 def _cancelled(task: Task, receipt: PublishReceipt, problem: str) -> str:
