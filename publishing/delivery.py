@@ -251,7 +251,8 @@ def _check(*, task_id, receipt: PublishReceipt, worker: str):
         parsed = parse_payload(task.payload)
         if parsed.problem:
             return functools.partial(_failed, task, parsed.problem)
-        problem = _not_publishable(task, receipt)
+        # The last column: the channel's published receipts of the video.
+        problem = _not_publishable(task, published=seen[-1] or [])
         if problem:
             return functools.partial(_cancelled, task, receipt, problem)
         current = clearance.publish_set(task.video_id)
@@ -372,7 +373,9 @@ def _voided(task: Task, receipt: PublishReceipt, void: ApprovalVoid) -> str:
     return "void"
 
 
-def _not_publishable(task: Task, receipt: PublishReceipt) -> str | None:
+def _not_publishable(task: Task, *, published: list) -> str | None:
+    """Why the task's video may not go out, or None. `published`: the ids of
+    the receipts that published it on the task's channel already."""
     video = task.video
     if video is None:
         return "The task names no video."
@@ -381,11 +384,8 @@ def _not_publishable(task: Task, receipt: PublishReceipt) -> str | None:
     problem = clearance.clearance_problem(video.pk, etags=changes.approved_etags(task.payload))
     if problem:
         return f"Not published: {problem}"
-    other = PublishReceipt.objects.filter(
-        video=video, channel=receipt.channel, status=PublishStatus.PUBLISHED
-    ).first()
-    if other is not None:
-        return f"Not published: receipt {other.pk} already published it there."
+    if published:
+        return f"Not published: receipt {published[0]} already published it there."
     return None
 
 

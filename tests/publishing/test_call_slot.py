@@ -18,7 +18,12 @@ from publishing.models import PublishReceipt, PublishStatus
 from safety import services as safety_services
 from safety.models import ReviewStatus
 from seeding.demo_content import RENDER_WEBM
-from tests.factories import SafetyReportFactory, UserFactory, clear_for_publishing
+from tests.factories import (
+    PublishReceiptFactory,
+    SafetyReportFactory,
+    UserFactory,
+    clear_for_publishing,
+)
 from tests.helpers import approve, reload
 from videos.models import Artifact, ArtifactKind, Task, TaskStatus, Video
 
@@ -99,6 +104,11 @@ def edit_the_title(video):
     Video.objects.filter(pk=video.pk).update(title="A title nobody approved")
 
 
+def publish_it_elsewhere(video):
+    # Another receipt (say, a second approval's) published the video on the channel.
+    PublishReceiptFactory(video=video, status=PublishStatus.PUBLISHED, remote_id="elsewhere")
+
+
 def take_the_lease(video):
     Task.objects.filter(video=video, status=TaskStatus.RUNNING).update(leased_by="another")
 
@@ -110,6 +120,7 @@ def take_the_lease(video):
         (reject_by_a_moderator, "lost", "rejected in safety review"),
         (replace_the_thumbnail, "cancelled", "files were changed after"),
         (edit_the_title, "void", "its title changed"),
+        (publish_it_elsewhere, "cancelled", "already published it there"),
         (take_the_lease, "lost", None),
     ],
 )
