@@ -127,9 +127,14 @@ def prepare(count: int, channel: str = CHANNEL) -> dict:
     return {"tasks": count, "foreign_due": foreign}
 
 
-def timing() -> dict:
+def timing(wave: int = 0) -> dict:
+    """Seconds from the first claim to the last task done, as the task history
+    records them, and the outcomes. With `wave` (calls at once: workers times
+    concurrency), also the steady rate: tasks done per second from the end of
+    the first wave to the last task done, which leaves out the ramp (claiming
+    and checking the first tasks) that the span counts once per run."""
     from django.apps import apps
-    from django.db.models import Count, Max, Min
+    from django.db.models import Count, Min
 
     from publishing.models import PublishReceipt
     from videos.models import Task
@@ -137,18 +142,29 @@ def timing() -> dict:
     tasks = Task.objects.filter(video__in=bench_videos(), type="publish").values("pk")
     events = apps.get_model("videos", "TaskEvent").objects.filter(pgh_obj_id__in=tasks)
     first = events.filter(status="running").aggregate(t=Min("pgh_created_at"))["t"]
-    last = events.filter(status__in=["succeeded", "failed", "cancelled"]).aggregate(
-        t=Max("pgh_created_at")
-    )["t"]
+    done = sorted(
+        events.filter(status__in=["succeeded", "failed", "cancelled"]).values_list(
+            "pgh_created_at", flat=True
+        )
+    )
     receipts = (
         PublishReceipt.objects.filter(video__in=bench_videos())
         .values("status")
         .annotate(n=Count("pk"))
     )
     return {
-        "seconds": (last - first).total_seconds() if first and last else 0.0,
+        "seconds": (done[-1] - first).total_seconds() if first and done else 0.0,
+        "steady_per_second": steady_rate([t.timestamp() for t in done], wave),
         "outcomes": {row["status"]: row["n"] for row in receipts},
     }
+
+
+def steady_rate(done: list[float], wave: int) -> float | None:
+    """Tasks done per second after the first `wave` of them (times in seconds,
+    sorted): None when there is no second wave to measure."""
+    if wave < 1 or len(done) <= wave or done[-1] <= done[wave - 1]:
+        return None
+    return (len(done) - wave) / (done[-1] - done[wave - 1])
 
 
 def main() -> None:
@@ -156,12 +172,13 @@ def main() -> None:
     parser.add_argument("step", choices=["prepare", "timing", "cleanup"])
     parser.add_argument("--tasks", type=int, default=300)
     parser.add_argument("--channel", default=CHANNEL)
+    parser.add_argument("--wave", type=int, default=0, help="calls at once (timing)")
     args = parser.parse_args()
     setup()
     if args.step == "prepare":
         result(prepare(args.tasks, args.channel))
     elif args.step == "timing":
-        result(timing())
+        result(timing(args.wave))
     else:
         result({"deleted": cleanup()})
 
@@ -386,10 +403,12 @@ def measure(run, env: dict, args, say, log_dir: Path) -> None:
                 server.reset()
                 run_env = {**worker_env, "BENCH_CHANNEL": channel}
                 run_workers(connection, run_env, workers, log_dir)
-                found = datasets.django_step(data, env, "publishing", "timing")
+                wave = str(workers * concurrency)
+                found = datasets.django_step(data, env, "publishing", "timing", "--wave", wave)
                 result = report.WorkerResult(
                     workers, made["tasks"], found["seconds"], found["outcomes"], channel,
                     concurrency, server.most_in_flight if channel == SLOW else None,
+                    found["steady_per_second"],
                 )  # fmt: skip
                 say(f"{channel} channel: {workers} worker(s): {result.per_second:.1f} tasks/s")
                 run.workers.append(result)

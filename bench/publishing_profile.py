@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 
+from bench import publishing
 from bench.djangoside import setup
 
 SERVER = """
@@ -36,7 +37,10 @@ PHASES = [
     "publishing.worker:Worker._sweep",
     "publishing.worker:Worker.publish",
     "publishing.delivery:_read_claimed",  # before the call slot
-    "publishing.delivery:_check_and_call",  # in it: the last checks and the call
+    "publishing.delivery:_check",  # every check, before the slot (and in it if something changed)
+    "publishing.delivery:_call_if_unchanged",  # in the slot: one query, then the call
+    "publishing.delivery:_state",  # that query (and the first in each _check)
+    "publishing.delivery:_check_and_call",  # the slot before the pre-check (older code)
     "publishing.delivery:_not_publishable",
     "safety.clearance:clearance_problem",
     "publishing.delivery:_manifest",
@@ -80,15 +84,28 @@ def instrument() -> None:
             setattr(owner, attribute, _timed(path, getattr(owner, attribute)))
 
 
-def in_flight_profile() -> dict:
+def in_flight_profile(concurrency: int) -> dict:
     """How many calls were at the channel, on average, between the first
-    call's start and the last call's end."""
+    call's start and the last call's end; calls ended per second after the
+    first wave of them (the steady rate); and the time a task held its call
+    slot besides the call itself, per task (ms)."""
     if not calls:
         return {}
     start, end = min(s for s, _ in calls), max(e for _, e in calls)
     busy = sum(e - s for s, e in calls)
+    ends = sorted(e for _, e in calls)
+    steady = publishing.steady_rate(ends, concurrency)
+    slot = spans.get("_call_if_unchanged") or spans.get("_check_and_call", [])  # now, before
+    in_slot = sum(slot) - sum(v for _, v in _call_spans())
     return {"calls": len(calls), "seconds": round(end - start, 2),
-            "mean_in_flight": round(busy / (end - start), 2)}  # fmt: skip
+            "mean_in_flight": round(busy / (end - start), 2),
+            "steady_per_second": steady and round(steady, 2),
+            "in_slot_ms_per_task": round(in_slot / len(calls), 1)}  # fmt: skip
+
+
+def _call_spans():
+    return [(name, v) for name, values in spans.items() if name.endswith("Adapter.publish")
+            for v in values]  # fmt: skip
 
 
 def main() -> None:
@@ -113,7 +130,6 @@ def main() -> None:
     setup()
     from django.db import connection
 
-    from bench import publishing
     from publishing.worker import Worker
 
     try:
@@ -134,7 +150,7 @@ def main() -> None:
         handled = args.tasks
         rate = round(handled / seconds, 2)
         print(json.dumps({"tasks": handled, "seconds": round(seconds, 2), "per_second": rate,
-                          **in_flight_profile()}))  # fmt: skip
+                          **in_flight_profile(args.concurrency)}))  # fmt: skip
         for name, values in spans.items():
             print(f"{name:40} n={len(values):4} total={sum(values):8.0f} ms "
                   f"median={statistics.median(values):7.1f} p95={_p95(values):7.1f} "

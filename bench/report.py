@@ -158,6 +158,7 @@ class WorkerResult:
     channel: str = "local"  # how it publishes: see bench/publishing.py
     concurrency: int = 1  # PUBLISH_CONCURRENCY of each worker
     most_in_flight: int | None = None  # at once at the channel, as it counted them
+    steady_per_second: float | None = None  # after the first wave (bench/publishing.py)
 
     @property
     def per_second(self) -> float:
@@ -336,6 +337,7 @@ def _worker_section(run: Run) -> list[str]:
                 str(w.tasks),
                 f"{w.seconds:.2f}",
                 f"{w.per_second:.1f}",
+                "—" if w.steady_per_second is None else f"{w.steady_per_second:.1f}",
                 "—" if w.most_in_flight is None else str(w.most_in_flight),
                 ", ".join(f"{k} {v}" for k, v in sorted(w.outcomes.items())),
             ]
@@ -343,13 +345,17 @@ def _worker_section(run: Run) -> list[str]:
         ]
         heading = f"## Publish workers ({run.worker_size}, {channel} channel"
         out += ["", f"{heading}, concurrency {concurrency})", ""]
-        out += _table(["workers", "tasks", "seconds", "tasks/s", "most at once", "receipts"], rows)
+        columns = ["workers", "tasks", "seconds", "tasks/s", "steady tasks/s", "most at once"]
+        out += _table([*columns, "receipts"], rows)
         out += ["", CHANNELS.get(channel, ""), _slow_verdict(results)]
     if out:
         out += [
             "",
             "Seconds from the first claim to the last task done, as the task history records "
-            "them; the most publishes at once at the channel, as the channel counted them.",
+            "them, and tasks/s over that span (the target's measure); steady tasks/s: from "
+            "the end of the first wave of calls (workers × concurrency tasks done) to the last "
+            "task done, which leaves out the ramp of claiming and checking the first tasks; "
+            "the most publishes at once at the channel, as the channel counted them.",
         ]
     return [line for line in out if line is not None] + _wakeup_section(run)
 

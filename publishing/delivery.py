@@ -13,10 +13,12 @@ one having published.
 """
 
 import contextlib
+import dataclasses
 import functools
 import logging
+import time
 
-from django.db import DatabaseError, DataError, IntegrityError, transaction
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -166,22 +168,26 @@ def publish_task(*, task_id, worker: str, calling=contextlib.nullcontext) -> str
     channel, and changed files void the approval. Returns what happened:
     published, retry, failed, cancelled, void or lost (the lease moved on).
 
-    `calling()` is held around those last checks and the call, and around
-    nothing else: the worker's slot for a channel call (PUBLISH_CONCURRENCY).
-    Reading the task before and recording the outcome after run outside it,
-    while other tasks' calls use the slots.
+    `calling()` is held around the call and what must come right before it,
+    and around nothing else: the worker's slot for a channel call
+    (PUBLISH_CONCURRENCY). The whole check runs before the task waits for a
+    slot (`_check`); in the slot, one query confirms that nothing it read in
+    the database changed (`_call_if_unchanged`), or the whole check runs again
+    there. Reading the task before and recording the outcome after run
+    outside the slot too, while other tasks' calls use the slots.
     """
-    read = _read_claimed(task_id=task_id, worker=worker)
-    if isinstance(read, str):
-        return read
-    receipt, approved = read
-    with calling():
-        record = _check_and_call(task_id=task_id, receipt=receipt, approved=approved, worker=worker)
-    return record()
+    receipt = _read_claimed(task_id=task_id, worker=worker)
+    if isinstance(receipt, str):
+        return receipt
+    checked = _check(task_id=task_id, receipt=receipt, worker=worker)
+    if isinstance(checked, Ready):
+        with calling():
+            checked = _call_if_unchanged(checked, worker=worker)
+    return checked()
 
 
-def _read_claimed(*, task_id, worker: str) -> tuple[PublishReceipt, Approval] | str:
-    """The claimed task's receipt and approval, or what happened instead: lost
+def _read_claimed(*, task_id, worker: str) -> PublishReceipt | str:
+    """The claimed task's receipt, or what happened instead: lost
     (the lease moved on), failed (not a task an approval made), published (the
     channel published it before the worker that called could record it)."""
     task = Task.objects.get(pk=task_id)
@@ -197,49 +203,160 @@ def _read_claimed(*, task_id, worker: str) -> tuple[PublishReceipt, Approval] | 
         return "failed"
     if receipt.status == PublishStatus.PUBLISHED:
         # Published before the worker that did it could record the task.
-        _record_success(task, receipt, receipt.remote_id, worker)
+        _record_success(task, receipt, remote_id=receipt.remote_id, worker=worker)
         return "published"
-    return receipt, approved.approval
+    return receipt
 
 
-def _check_and_call(*, task_id, receipt: PublishReceipt, approved: Approval, worker: str):
-    """The checks right before the call, on the task and video as they are
-    now, and the call; returns how to record the outcome (a function of no
-    arguments returning it), which the caller runs once its call slot is free.
-    Nothing here writes."""
-    task = Task.objects.select_related("video__persona").get(pk=task_id)
-    if task.status != TaskStatus.RUNNING or task.leased_by != worker:
-        return lambda: "lost"
-    problem = _not_publishable(task, receipt)
-    if problem:
-        return functools.partial(_cancelled, task, receipt, problem)
+# How long the S3 answers of a check made before its task waited for a call
+# slot may serve the call; older, the slot runs the whole check again.
+#
+# Why asking S3 a slot-wait before the call is acceptable: the manifest's
+# presigned URLs are not pinned to an ETag, and a channel fetches the files
+# during its call or after it, so an object overwritten in place after S3 was
+# asked reaches the channel however close to the call the asking was. The
+# HEAD never closed that window (only a channel comparing the manifest's ETags
+# with what it downloads does); it decides where the window opens. The wait
+# moves that by at most this long, about one call of a slow channel (a
+# worker holds at most twice its slots in tasks). Everything the database
+# says (a rejection, a lapse, changed files, the lease, another receipt) is
+# confirmed in the slot, right before the call, as before.
+S3_ANSWERS_KEEP_SECONDS = 5.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Ready:
+    """A task its checks found publishable: the call to make, and what the
+    checks read in the database (`seen`: `_state`'s row) and when S3 answered."""
+
+    task: Task
+    receipt: PublishReceipt
+    channel: channels.Channel
+    manifest: Manifest
+    seen: tuple
+    asked_s3_at: float  # time.monotonic()
+
+
+def _check(*, task_id, receipt: PublishReceipt, worker: str):
+    """Every check on the task and video as they are now, the S3 HEADs
+    included: Ready, or how to record why not (a function of no arguments
+    returning the outcome). The database is read in one snapshot, so `seen`
+    names exactly what the checks saw (the approval too: the task's payload
+    as read here). Nothing here writes."""
+    with _snapshot():
+        seen = _state(task_id=task_id, channel=receipt.channel)
+        task = Task.objects.select_related("video__persona").get(pk=task_id)
+        if task.status != TaskStatus.RUNNING or task.leased_by != worker:
+            return lambda: "lost"
+        parsed = parse_payload(task.payload)
+        if parsed.problem:
+            return functools.partial(_failed, task, parsed.problem)
+        # The last column: the channel's published receipts of the video.
+        problem = _not_publishable(task, published=seen[-1] or [])
+        if problem:
+            return functools.partial(_cancelled, task, receipt, problem)
+        current = clearance.publish_set(task.video_id)
     channel = channels.get(receipt.channel)
     if channel is None:
         failure = PermanentFailure(unconfigured(receipt.channel))
         return functools.partial(_record_failure, task, receipt, failure, worker)
+    asked_s3_at = time.monotonic()
     try:
-        manifest = _manifest(task, receipt, approved)
+        manifest = _manifest(task, receipt, parsed.approval, current)
     except ApprovalVoid as void:
         return functools.partial(_voided, task, receipt, void)
     except ChannelFailure as failure:
         return functools.partial(_record_failure, task, receipt, failure, worker)
+    return Ready(task, receipt, channel, manifest, seen, asked_s3_at)
+
+
+def _call_if_unchanged(ready: Ready, *, worker: str):
+    """In the call slot: the call, if nothing the checks read in the database
+    changed since (one query) and S3 answered lately; else the whole check
+    again first, here. Returns how to record the outcome."""
+    fresh = time.monotonic() - ready.asked_s3_at <= S3_ANSWERS_KEEP_SECONDS
+    if not fresh or _state(task_id=ready.task.pk, channel=ready.receipt.channel) != ready.seen:
+        checked = _check(task_id=ready.task.pk, receipt=ready.receipt, worker=worker)
+        if not isinstance(checked, Ready):
+            return checked
+        ready = checked
+    return _call(ready, worker=worker)
+
+
+def _call(ready: Ready, *, worker: str):
+    """The channel call; returns how to record its outcome."""
+    task, receipt = ready.task, ready.receipt
     try:
-        remote_id = channel.adapter.publish(manifest)
+        remote_id = ready.channel.adapter.publish(ready.manifest)
     except ChannelFailure as failure:
         return functools.partial(_record_failure, task, receipt, failure, worker)
     except Exception as error:  # noqa: BLE001 - an adapter's bug must not kill the worker
-        log.exception("Channel %s failed on task %s", channel.name, task.pk)
+        log.exception("Channel %s failed on task %s", ready.channel.name, task.pk)
         # Only the kind for staff: an adapter's own message may hold its URL or token.
         failure = TemporaryFailure(
             f"The channel's adapter raised {type(error).__name__} (the worker's log has more)."
         )
         return functools.partial(_record_failure, task, receipt, failure, worker)
-    return functools.partial(_published, task, receipt, remote_id, worker)
+    return functools.partial(_record_success, task, receipt, remote_id=remote_id, worker=worker)
 
 
-def _published(task: Task, receipt: PublishReceipt, remote_id: str, worker: str) -> str:
-    _record_success(task, receipt, remote_id, worker)
-    return "published"
+@contextlib.contextmanager
+def _snapshot():
+    """A read-only transaction in which every read sees one snapshot of the
+    database (REPEATABLE READ): `_state` read first names what the rest saw."""
+    if connection.in_atomic_block:
+        # Inside a caller's transaction (a test's) the isolation is the caller's.
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+# Everything the checks read in the database for one task, as one row, in one
+# round trip: the task and its lease, the video and persona, the video's
+# safety reports and moderators' approvals, its files and their outbox, and
+# the channel's published receipts of the video. Equal rows, equal answers:
+# it mirrors what `_not_publishable` (with `safety.clearance.clearance_problem`),
+# `changes.content_changes` and `_manifest` read, so a check that comes to
+# read more must add it here. Rows are compared as text (`ROW(...)::text`
+# tells NULL from empty), digested per table.
+_STATE = """
+SELECT t.status, t.leased_by, t.state_version, t.video_id, md5(t.payload::text),
+       v.status, v.state_version, v.title, v.persona_id, p.name,
+       (SELECT md5(string_agg(ROW(r.report_id, r.requires_human_review, r.review_status,
+                                  r.created_at)::text, ',' ORDER BY r.report_id))
+          FROM safety_reports r JOIN tasks rt ON rt.task_id = r.task_id
+         WHERE rt.video_id = t.video_id),
+       (SELECT md5(string_agg(a::text, ',' ORDER BY a.id))
+          FROM safety_review_actions a JOIN safety_reports r ON r.report_id = a.report_id
+          JOIN tasks rt ON rt.task_id = r.task_id
+         WHERE rt.video_id = t.video_id AND a.kind = 'approve'),
+       (SELECT md5(string_agg(ROW(f.artifact_id, f.kind, f.s3_path, f.created_at)::text, ','
+                              ORDER BY f.artifact_id))
+          FROM artifacts f WHERE f.video_id = t.video_id),
+       (SELECT md5(string_agg(ROW(c.id, c.operation, c.changed_at)::text, ',' ORDER BY c.id))
+          FROM safety_artifact_changes c WHERE c.video_id = t.video_id),
+       (SELECT array_agg(o.publish_id ORDER BY o.publish_id) FROM publish_receipts o
+         WHERE o.video_id = t.video_id AND o.channel = %s AND o.status = 'published')
+  FROM tasks t
+  LEFT JOIN videos v ON v.video_id = t.video_id
+  LEFT JOIN personas p ON p.persona_id = v.persona_id
+ WHERE t.task_id = %s
+"""
+
+
+def _state(*, task_id, channel: str) -> tuple | None:
+    """`_STATE`'s row for the task (None when the task is gone)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_STATE, [channel, task_id])
+        return cursor.fetchone()
+
+
+def _failed(task: Task, problem: str) -> str:
+    _give_up(task, problem)
+    return "failed"
 
 
 def _cancelled(task: Task, receipt: PublishReceipt, problem: str) -> str:
@@ -256,7 +373,9 @@ def _voided(task: Task, receipt: PublishReceipt, void: ApprovalVoid) -> str:
     return "void"
 
 
-def _not_publishable(task: Task, receipt: PublishReceipt) -> str | None:
+def _not_publishable(task: Task, *, published: list) -> str | None:
+    """Why the task's video may not go out, or None. `published`: the ids of
+    the receipts that published it on the task's channel already."""
     video = task.video
     if video is None:
         return "The task names no video."
@@ -265,16 +384,14 @@ def _not_publishable(task: Task, receipt: PublishReceipt) -> str | None:
     problem = clearance.clearance_problem(video.pk, etags=changes.approved_etags(task.payload))
     if problem:
         return f"Not published: {problem}"
-    other = PublishReceipt.objects.filter(
-        video=video, channel=receipt.channel, status=PublishStatus.PUBLISHED
-    ).first()
-    if other is not None:
-        return f"Not published: receipt {other.pk} already published it there."
+    if published:
+        return f"Not published: receipt {published[0]} already published it there."
     return None
 
 
-def _manifest(task: Task, receipt: PublishReceipt, approved: Approval) -> Manifest:
-    current = clearance.publish_set(task.video_id)
+def _manifest(task: Task, receipt: PublishReceipt, approved: Approval, current) -> Manifest:
+    """What the call sends: the files that go out (`current`, the publish
+    set), each confirmed in S3 with the ETag approved, and a URL to fetch it."""
     changed = changes.content_changes(task, current, approved)
     if changed:
         raise ApprovalVoid(changed, files=changed == changes.FILES_CHANGED)
@@ -310,10 +427,10 @@ def _manifest(task: Task, receipt: PublishReceipt, approved: Approval) -> Manife
     )
 
 
-def _record_success(task: Task, receipt: PublishReceipt, remote_id: str, worker: str) -> None:
+def _record_success(task: Task, receipt: PublishReceipt, *, remote_id: str, worker: str) -> str:
     """The channel published: the receipt says so, the task succeeded, the video
     is published. What the channel did is recorded even if the task was
-    cancelled meanwhile: it is out there."""
+    cancelled meanwhile: it is out there. Returns "published"."""
     now = timezone.now()
     with transaction.atomic():
         (task,) = locks.lock_tasks([task.pk])
@@ -325,6 +442,7 @@ def _record_success(task: Task, receipt: PublishReceipt, remote_id: str, worker:
     if receipt.status == PublishStatus.PUBLISHED:
         _mark_video_published(task.video_id, now)
         _retract_if_rejected(receipt)
+    return "published"
 
 
 def _mark_receipt_published(receipt: PublishReceipt, remote_id: str, now) -> None:

@@ -117,11 +117,11 @@ class Publishers:
     needed, closed when the block ends).
 
     At most `size` channel calls are in flight at once: a thread holds one of
-    `size` call slots for a task's last checks and its call only
-    (`delivery.publish_task`'s `calling`). As many tasks again are in hand,
-    read and waiting for a slot, and the outcomes of calls that ended are
-    recorded meanwhile, so a slot that frees goes to a task ready to call at
-    once. Each finished task rouses the worker: one more may be claimed. The
+    `size` call slots for its call and the one query that confirms the task's
+    checks still hold (`delivery.publish_task`'s `calling`). As many tasks
+    again are in hand, read, checked and waiting for a slot, and the outcomes
+    of calls that ended are recorded meanwhile, so a slot that frees goes to a
+    task ready to call at once. Each finished task rouses the worker: one more may be claimed. The
     block ends once every task in hand is done.
     """
 

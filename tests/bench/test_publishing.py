@@ -34,3 +34,15 @@ def test_prepare_approves_cleared_videos_and_cleanup_removes_them(bench_channel)
     assert publishing.cleanup() == 3
     assert not publishing.bench_videos().exists()
     assert not SafetyReport.objects.filter(task__video__title__startswith=publishing.TITLE)
+
+
+def test_the_steady_rate_counts_tasks_done_after_the_first_wave_over_the_time_they_took():
+    # Two calls at once, each wave a second: the first wave's end to the last task done.
+    done = [10.0, 10.1, 11.0, 11.1, 12.0, 12.1]
+
+    assert publishing.steady_rate(done, wave=2) == pytest.approx(4 / 2.0)
+
+
+@pytest.mark.parametrize("done, wave", [([1.0, 2.0], 2), ([1.0, 2.0], 0), ([1.0, 1.0, 1.0], 1)])
+def test_without_a_second_wave_there_is_no_steady_rate(done, wave):
+    assert publishing.steady_rate(done, wave=wave) is None

@@ -109,7 +109,7 @@ def test_the_table_has_a_row_per_page_and_every_section():
     )
     assert "Guarded / plain: 0.95× — ✓ guarded ≥0.9× plain" in text
     assert "✓ p95 <20 ms" in text
-    assert "| 1 | 300 | 10.00 | 30.0 | — | published 300 |" in text
+    assert "| 1 | 300 | 10.00 | 30.0 | — | — | published 300 |" in text
     assert "| CPU | Test CPU |" in text
 
 
@@ -127,7 +127,7 @@ def test_the_publish_sections_show_each_channel_and_the_wake_up_verdicts():
     run = Run(sizes={"S": 10_000}, requests=5)
     run.worker_size = "publish"
     run.workers = [
-        report.WorkerResult(1, 160, 16.0, {"published": 160}, "slow", 8, 8),
+        report.WorkerResult(1, 160, 16.0, {"published": 160}, "slow", 8, 8, 10.6),
         report.WorkerResult(2, 160, 10.0, {"published": 160}, "slow", 8, 16),
     ]
     run.wakeups = report.WakeupResult([100.0] * 19 + [1500.0], 6, 5.0, [20.0] * 20)
@@ -135,7 +135,8 @@ def test_the_publish_sections_show_each_channel_and_the_wake_up_verdicts():
     text = report.render(run)
 
     assert "## Publish workers (publish, slow channel, concurrency 8)" in text
-    assert "| 1 | 160 | 16.00 | 10.0 | 8 | published 160 |" in text
+    assert "| 1 | 160 | 16.00 | 10.0 | 10.6 | 8 | published 160 |" in text
+    assert "| 2 | 160 | 10.00 | 16.0 | — | 16 | published 160 |" in text
     assert "✓ one worker ≥8 tasks/s" in text
     assert "| to the channel call | 20 | 100 | 100 | 1500 |" in text
     assert "| to the claim | 20 | 20 | 20 | 20 |" in text
