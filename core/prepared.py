@@ -39,6 +39,11 @@ def _cursor(connection) -> CursorWrapper:
     # alone, each at its first run.
     raw.prepare_threshold = 0 if settings.DATABASE_PREPARED_READS else None
     with connection.wrap_database_errors:
+        # As psycopg's connection.cursor() does: a closed connection (the
+        # server went away) is an OperationalError here, which the 503 page
+        # recognises, not a failure later inside the statement.
+        if raw.closed:
+            raise psycopg.OperationalError("the connection is closed")
         cursor = psycopg.Cursor(raw)
     wrapper = _LoggedCursor if connection.queries_logged else CursorWrapper
     return wrapper(cursor, connection)

@@ -53,3 +53,18 @@ def test_with_prepared_reads_off_the_read_is_sent_as_a_plain_statement(settings)
     assert prepared.fetch_one("default", sql, [user.pk]) == ("plain",)
     assert prepared.fetch_one("default", sql, [user.pk]) == ("plain",)
     assert not any("AND is_active" in s for s in prepared_statements())
+
+
+def test_a_closed_connection_is_a_database_error_as_for_any_other_query():
+    # As when the server goes away mid-transaction: Django keeps the closed
+    # connection until the transaction ends, and the next query must say the
+    # database is away (the 503 page), as a plain cursor does.
+    from django.db import OperationalError
+
+    from core.unavailable import database_unreachable
+
+    connection.ensure_connection()
+    connection.close()  # inside the test's transaction: closed, still held
+    with pytest.raises(OperationalError) as raised:
+        prepared.fetch_one("default", SQL, [1])
+    assert database_unreachable(raised.value)
