@@ -41,6 +41,11 @@ class BoundedPaginator(Paginator):
     def count(self) -> int:
         return self.object_list.order_by().values("pk")[: self.limit + 1].count()
 
+    def counted(self, total: int) -> None:
+        """Take `total`, the rows of `object_list` as another query of the same
+        request counted them, instead of counting them again (bounded as `count`)."""
+        self.__dict__["count"] = min(total, self.limit + 1)
+
     @property
     def capped(self) -> bool:
         """More rows match than were counted."""

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR
 from django.core.exceptions import PermissionDenied
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
@@ -147,6 +148,12 @@ class PersonaFilter(admin.SimpleListFilter):
         return queryset.filter(task__video__persona_id=persona_id)
 
 
+def shows_whole_queue(query) -> bool:
+    """Whether the list's query string leaves the queue unfiltered: in any
+    order, on any page, of the reports waiting for a moderator."""
+    return set(query) <= {ORDER_VAR, PAGE_VAR}
+
+
 class ReviewQueueAdmin(AdminPagesMixin, WorkListAdmin):
     list_display = (
         "waiting_column",
@@ -205,6 +212,7 @@ class ReviewQueueAdmin(AdminPagesMixin, WorkListAdmin):
 
     def changelist_view(self, request, extra_context=None):
         summary = queue_summary() if self.has_view_permission(request) else None
+        request.queue_summary = summary
         return super().changelist_view(
             request,
             {
@@ -213,6 +221,17 @@ class ReviewQueueAdmin(AdminPagesMixin, WorkListAdmin):
                 **(extra_context or {}),
             },
         )
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        paginator = super().get_paginator(
+            request, queryset, per_page, orphans, allow_empty_first_page
+        )
+        summary = getattr(request, "queue_summary", None)
+        if summary is not None and shows_whole_queue(request.GET):
+            # The list unfiltered is the pending reports the summary has just
+            # counted (StateFilter's default): one query fewer per page.
+            paginator.counted(summary.size)
+        return paginator
 
     @admin.display(description="Waiting", ordering="created_at")
     def waiting_column(self, obj):

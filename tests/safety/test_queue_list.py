@@ -225,6 +225,34 @@ def test_queue_size_and_oldest_wait_show_on_the_index_and_the_queue_header(
     assert text(select_one(stats, "span.sla-warning")) == "1 h 35 min"
 
 
+def test_the_lists_count_and_pages_match_the_reports_each_view_shows(
+    client_for, moderator, colleague, settings
+):
+    settings.ADMIN_COUNT_LIMIT = 100
+    waiting = [pending(age=n) for n in range(53)]
+    for report in [pending(age=1000 + n) for n in range(3)]:
+        decide(report, colleague, "escalate", "legal_review", "lead?")
+    SafetyReportFactory(requires_human_review=False)
+    client = client_for(moderator)
+
+    # Unfiltered: the waiting reports, as many as the header says, on two pages.
+    first = client.get(QUEUE_URL)
+    assert first.context["cl"].result_count == 53
+    assert text(select_one(html(first), "#queue-stats strong")) == "53"
+    second = client.get(QUEUE_URL, {"p": 2})
+    assert second.context["cl"].result_count == 53
+    assert set(queue_ids(first) + queue_ids(second)) == {r.pk for r in waiting}
+    assert "53 " in text(select_one(html(second), "p.paginator"))
+    # Filtered views count their own rows.
+    assert client.get(QUEUE_URL, {"state": "escalated"}).context["cl"].result_count == 3
+    assert client.get(QUEUE_URL, {"waiting": "day"}).context["cl"].result_count == 0
+    # Past the count limit the unfiltered list says "more than", as other lists do.
+    settings.ADMIN_COUNT_LIMIT = 50
+    capped = client.get(QUEUE_URL)
+    assert capped.context["cl"].paginator.capped
+    assert capped.context["cl"].result_count == 51
+
+
 def test_an_empty_queue_says_so_without_a_wait(client_for, moderator):
     summary = select_one(html(client_for(moderator).get("/admin/")), "#review-queue-summary")
     assert text(summary) == "Review queue 0 reports waiting for a human."
