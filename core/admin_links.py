@@ -17,9 +17,14 @@ SAMPLE_KEY = uuid.UUID(int=0)
 
 
 def admin_url(obj) -> str:
-    opts = obj._meta
+    return admin_url_for(type(obj), obj.pk)
+
+
+def admin_url_for(model, key) -> str:
+    """The admin page of `model`'s row `key`, for a list that read the key alone."""
+    opts = model._meta
     page = OVERVIEW_PAGES.get(opts.label_lower, "change")
-    return keyed_url(f"admin:{opts.app_label}_{opts.model_name}_{page}", obj.pk)
+    return keyed_url(f"admin:{opts.app_label}_{opts.model_name}_{page}", key)
 
 
 def keyed_url(viewname: str, key, *, current_app: str | None = None) -> str:
@@ -50,6 +55,13 @@ def admin_link(obj, label=None):
     if obj is None:
         return "—"
     return format_markup('<a href="{}">{}</a>', admin_url(obj), label if label is not None else obj)
+
+
+def admin_link_for(model, key, label):
+    """`admin_link` to `model`'s row `key`, named `label`, without the row."""
+    if key is None:
+        return "—"
+    return format_markup('<a href="{}">{}</a>', admin_url_for(model, key), label)
 
 
 def video_link(video, label=None):

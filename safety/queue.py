@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, F, Min, QuerySet
@@ -33,6 +34,19 @@ def escalated_reports() -> QuerySet[SafetyReport]:
 def open_reports() -> QuerySet[SafetyReport]:
     """Pending and escalated reports: everything a moderator or lead may still decide."""
     return SafetyReport.objects.open()
+
+
+def with_list_values(reports: QuerySet[SafetyReport]) -> QuerySet[SafetyReport]:
+    """The reports with what the queue's columns show of their video, persona
+    and holder as values on each report (`video_key`, `video_title`,
+    `persona_name`, `holder_name`): one model a row instead of four, which was
+    half of the queue's cost per row at 1M videos."""
+    return reports.annotate(
+        video_key=F("task__video_id"),
+        video_title=F("task__video__title"),
+        persona_name=F("task__video__persona__name"),
+        holder_name=F(f"claimed_by__{get_user_model().USERNAME_FIELD}"),
+    )
 
 
 @dataclass(frozen=True)

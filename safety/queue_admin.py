@@ -14,7 +14,7 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from core.admin_core import WorkListAdmin
-from core.admin_links import admin_link
+from core.admin_links import admin_link_for
 from core.admin_pages import AdminPage, AdminPagesMixin, render_page
 from core.inputs import query_uuid
 from core.markup import format_markup
@@ -30,7 +30,9 @@ from safety.queue import (
     open_reports,
     queue_summary,
     sla_level,
+    with_list_values,
 )
+from videos.models import Video
 
 
 class WorkStateFilter(admin.SimpleListFilter):
@@ -165,12 +167,11 @@ class ReviewQueueAdmin(AdminPagesMixin, WorkListAdmin):
         "review_column",
     )
     list_display_links = None
-    list_select_related = ("task__video__persona", "claimed_by")
+    # The video, persona and holder come as values (with_list_values), not rows.
+    list_select_related = False
     list_columns = (
         *("score", "issues", "created_at", "severity_rank", "task_id"),
         *("claimed_by_id", "claim_expires_at", "requires_human_review", "review_status"),
-        *("task__video_id", "task__video__title", "task__video__persona__name"),
-        "claimed_by__username",
     )
     list_filter = (
         StateFilter,
@@ -203,7 +204,7 @@ class ReviewQueueAdmin(AdminPagesMixin, WorkListAdmin):
         return self.has_view_permission(request)
 
     def get_queryset(self, request):
-        return open_reports().order_by(*QUEUE_ORDER)
+        return with_list_values(open_reports()).order_by(*QUEUE_ORDER)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if not self.has_view_permission(request):
@@ -246,18 +247,18 @@ class ReviewQueueAdmin(AdminPagesMixin, WorkListAdmin):
 
     @admin.display(description="Video")
     def video_column(self, obj):
-        return admin_link(obj.video)
+        label = Video.display_name(obj.video_key, obj.video_title)
+        return admin_link_for(Video, obj.video_key, label)
 
     @admin.display(description="Persona")
     def persona_column(self, obj):
-        video = obj.video
-        return video.persona.name if video and video.persona_id else "—"
+        return obj.persona_name if obj.persona_name is not None else "—"
 
     @admin.display(description="Held by")
     def holder_column(self, obj):
         if obj.claim_is_live(timezone.now()):
             until = timezone.localtime(obj.claim_expires_at).strftime("%H:%M")
-            return format_markup("{} until {}", obj.claimed_by.get_username(), until)
+            return format_markup("{} until {}", obj.holder_name, until)
         return "—"
 
     @admin.display(description="")

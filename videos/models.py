@@ -77,7 +77,13 @@ class Video(VersionedModel):
         triggers = [state_version_trigger("persona_id", "title", "status", "published_at")]
 
     def __str__(self):
-        return self.title or f"Untitled video {self.pk}"
+        return self.display_name(self.pk, self.title)
+
+    @staticmethod
+    def display_name(key, title) -> str:
+        """How a video is named on every page: by its title, else its key (for
+        lists that read only these two columns, not the video)."""
+        return title or f"Untitled video {key}"
 
 
 # A lease is renewed every few seconds while a worker publishes: not history.

@@ -81,6 +81,32 @@ def test_the_queue_shows_wait_score_issues_video_persona_and_holder(
     assert attribute(select_one(row, "a.button"), "href") == review_url(report)
 
 
+def test_the_queue_links_each_video_and_names_the_untitled_and_the_missing(client_for, moderator):
+    titled = pending(age=3, task__video__title="Tide pools <at night>")
+    untitled = pending(age=2, task__video__title="", task__video__persona=None)
+    taskless = pending(age=1, task=None)
+
+    page = html(client_for(moderator).get(QUEUE_URL))
+    rows = {
+        attribute(select_one(row, "a.button"), "href"): row
+        for row in select(page, "#result_list tbody tr")
+    }
+
+    video = titled.task.video
+    link = select_one(rows[review_url(titled)], "td.field-video_column a")
+    assert attribute(link, "href") == f"/admin/videos/video/{video.pk}/timeline/"
+    assert text(link) == "Tide pools <at night>"
+    assert text(select_one(rows[review_url(titled)], "td.field-persona_column")) == (
+        video.persona.name
+    )
+    untitled_video = untitled.task.video
+    cell = select_one(rows[review_url(untitled)], "td.field-video_column")
+    assert text(cell) == f"Untitled video {untitled_video.pk}"
+    assert text(select_one(rows[review_url(untitled)], "td.field-persona_column")) == "—"
+    assert text(select_one(rows[review_url(taskless)], "td.field-video_column")) == "—"
+    assert text(select_one(rows[review_url(taskless)], "td.field-persona_column")) == "—"
+
+
 # Filters
 
 
