@@ -9,9 +9,15 @@ import pytest
 from contentops.roles import EDITORS
 from publishing import channels
 from seeding.demo_content import RENDER_WEBM, gradient_png
-from tests.factories import ArtifactFactory, SafetyReportFactory, UserFactory, VideoFactory
-from tests.helpers import SCRIPT, grant_channels, local_channel_config
-from videos.models import ArtifactKind, VideoStatus
+from tests.factories import (
+    ArtifactFactory,
+    SafetyReportFactory,
+    UserFactory,
+    VideoFactory,
+    clear_for_publishing,
+)
+from tests.helpers import SCRIPT, approve, grant_channels, local_channel_config
+from videos.models import Artifact, ArtifactKind, VideoStatus
 
 
 @pytest.fixture
@@ -58,6 +64,18 @@ def ready_video(files):
         return video
 
     return make
+
+
+@pytest.fixture
+def approved_render_in_place(publisher, ready_video, s3_media):
+    """An approved publish whose render has an S3 key of its own, to overwrite
+    in place: (its receipt, the render's key in the bucket)."""
+    path = s3_media("render-in-place.webm", RENDER_WEBM.read_bytes())
+    video = ready_video(kinds=[ArtifactKind.THUMBNAIL])
+    Artifact.objects.create(video=video, kind=ArtifactKind.RENDER, s3_path=path)
+    clear_for_publishing(video)
+    (receipt,) = approve(video, publisher)
+    return receipt, path.split("/", 3)[3]
 
 
 @pytest.fixture

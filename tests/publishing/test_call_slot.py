@@ -17,12 +17,10 @@ from publishing import delivery
 from publishing.models import PublishReceipt, PublishStatus
 from safety import services as safety_services
 from safety.models import ReviewStatus
-from seeding.demo_content import RENDER_WEBM
 from tests.factories import (
     PublishReceiptFactory,
     SafetyReportFactory,
     UserFactory,
-    clear_for_publishing,
 )
 from tests.helpers import approve, reload
 from videos.models import Artifact, ArtifactKind, Task, TaskStatus, Video
@@ -144,14 +142,9 @@ def test_a_change_while_the_task_waits_for_its_slot_stops_the_call(
 
 
 def test_s3_answers_older_than_their_bound_are_asked_again_in_the_slot(
-    publisher, ready_video, s3_media, channel_root, monkeypatch
+    approved_render_in_place, channel_root, monkeypatch
 ):
-    path = s3_media("render-in-place.webm", RENDER_WEBM.read_bytes())
-    video = ready_video(kinds=[ArtifactKind.THUMBNAIL])
-    Artifact.objects.create(video=video, kind=ArtifactKind.RENDER, s3_path=path)
-    clear_for_publishing(video)
-    (receipt,) = approve(video, publisher)
-    key = path.split("/", 3)[3]
+    receipt, key = approved_render_in_place
 
     def overwrite_in_place():
         default_storage.delete(key)

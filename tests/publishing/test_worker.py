@@ -18,7 +18,7 @@ from publishing.worker import Worker
 from safety import services as safety_services
 from safety.models import ClearanceLapse, ReviewStatus, SafetyReport
 from seeding.demo_content import RENDER_WEBM
-from tests.factories import SafetyReportFactory, UserFactory, clear_for_publishing
+from tests.factories import SafetyReportFactory, UserFactory
 from tests.helpers import approve, grant_channels, in_thread, reload
 from tests.publishing.webhook_server import Answer
 from videos.models import Artifact, ArtifactKind, Task, TaskStatus, VideoStatus
@@ -215,14 +215,10 @@ def test_changed_files_void_the_approval_and_send_the_video_back_to_ready(
 
 
 def test_a_file_overwritten_in_place_in_s3_voids_the_approval_at_publish_time(
-    publisher, ready_video, s3_media, channel_root
+    approved_render_in_place, channel_root
 ):
-    path = s3_media("render-in-place.webm", RENDER_WEBM.read_bytes())
-    video = ready_video(kinds=[ArtifactKind.THUMBNAIL])
-    Artifact.objects.create(video=video, kind=ArtifactKind.RENDER, s3_path=path)
-    clear_for_publishing(video)
-    (receipt,) = approve(video, publisher)
-    key = path.split("/", 3)[3]
+    receipt, key = approved_render_in_place
+    video = receipt.video
     default_storage.delete(key)
     default_storage.save(key, ContentFile(b"a different render"))
 
