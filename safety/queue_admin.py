@@ -20,14 +20,16 @@ from core.inputs import query_uuid
 from core.markup import format_markup
 from safety import services, views
 from safety.issues import issues_summary
-from safety.models import SEVERITY_RANK, ReviewStatus, SafetyReport, Severity
+from safety.models import SEVERITY_RANK, SafetyReport, Severity
 from safety.queue import (
     QUEUE_ORDER,
     describe_wait,
+    escalated_reports,
     filter_choices,
     open_issue_categories,
     open_report_personas,
     open_reports,
+    pending_reports,
     queue_summary,
     sla_level,
     with_list_values,
@@ -57,9 +59,11 @@ class StateFilter(WorkStateFilter):
         return [("pending", "Waiting for a moderator"), ("escalated", "Escalated (for leads)")]
 
     def queryset(self, request, queryset):
+        # The queue's own definitions: the unfiltered list's count is the
+        # summary's count of pending_reports() (ReviewQueueAdmin.get_paginator).
         if self.value() == "escalated":
-            return queryset.filter(review_status=ReviewStatus.ESCALATED)
-        return queryset.filter(requires_human_review=True, review_status__isnull=True)
+            return queryset & escalated_reports()
+        return queryset & pending_reports()
 
 
 class ClaimFilter(admin.SimpleListFilter):
