@@ -94,7 +94,9 @@ def measure_pages(run, served: list, args) -> None:
         having = [(data, session, page) for (data, _, session), page in having if page]
         first = having[0][2]
         result = found[name] = report.PageResult(
-            name, is_list=first.stock is not None, note=first.note
+            name,
+            is_list=first.stock is not None,
+            notes={data.name: page.note for data, _, page in having},
         )
         result.ours = _side_by_side(having, lambda page: page.ours, args)
         if first.stock:

@@ -98,7 +98,13 @@ def title_words() -> dict:
         if count and count <= FEW:
             break
     if rarest:
-        picked |= {"few": rarest[0], "few_count": rarest[1]}
+        # Its whole count, for the report: past FEW only the cap was counted.
+        count = (
+            rarest[1]
+            if rarest[1] <= FEW
+            else Video.objects.filter(title__icontains=rarest[0]).count()
+        )
+        picked |= {"few": rarest[0], "few_count": count}
     return picked
 
 

@@ -79,7 +79,9 @@ class PageResult:
     is_list: bool  # a list page, measured beside the stock admin
     ours: dict[str, Timing] = field(default_factory=dict)  # by size
     stock: dict[str, Timing] = field(default_factory=dict)
-    note: str = ""  # what the page was measured on (the search term, the object)
+    # What the page was measured on at each size (the search term, the object):
+    # each dataset picks its own.
+    notes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -262,7 +264,7 @@ def render(run: Run) -> str:
                     _cell(ours, "client_p95"),
                     _cell(stock, "p95"),
                     stock.query_count() if stock else "—",
-                    page.note,
+                    page.notes.get(size, ""),
                 ]
             )
     out += _table(

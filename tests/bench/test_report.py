@@ -141,3 +141,17 @@ def test_the_publish_sections_show_each_channel_and_the_wake_up_verdicts():
     assert "| to the channel call | 20 | 100 | 100 | 1500 |" in text
     assert "| to the claim | 20 | 20 | 20 | 20 |" in text
     assert "✓ p95 <1000 ms" in text
+
+
+def test_each_size_details_what_its_own_dataset_was_measured_on():
+    run = Run(sizes=SIZES, requests=5)
+    searched = page("Videos: search title (few)")
+    searched.notes = {"S": "“cape”, 13 videos", "L": "“bamboozle”, 762 videos"}
+    run.pages = [searched]
+
+    text = report.render(run)
+
+    assert "| Videos: search title (few) | S |" in text
+    assert [line.rsplit("|", 2)[-2].strip() for line in text.splitlines()
+            if line.startswith("| Videos: search title (few) | ")][-2:] == [
+        "“cape”, 13 videos", "“bamboozle”, 762 videos"]  # fmt: skip
