@@ -297,7 +297,9 @@ def _call(ready: Ready, *, worker: str):
             f"The channel's adapter raised {type(error).__name__} (the worker's log has more)."
         )
         return functools.partial(_record_failure, task, receipt, failure, worker)
-    return functools.partial(_record_success, task, receipt, remote_id=remote_id, worker=worker)
+    return functools.partial(
+        _record_success, task, receipt, remote_id=remote_id, worker=worker, seen=ready.seen
+    )
 
 
 @contextlib.contextmanager
@@ -345,6 +347,11 @@ SELECT t.status, t.leased_by, t.state_version, t.video_id, md5(t.payload::text),
   LEFT JOIN personas p ON p.persona_id = v.persona_id
  WHERE t.task_id = %s
 """
+
+
+# `_STATE`'s columns that `clearance.clearance_problem` reads (without S3's
+# ETags): the video's reports, moderators' approvals, files and their outbox.
+_CLEARANCE_COLUMNS = slice(10, 14)
 
 
 def _state(*, task_id, channel: str) -> tuple | None:
@@ -427,10 +434,15 @@ def _manifest(task: Task, receipt: PublishReceipt, approved: Approval, current) 
     )
 
 
-def _record_success(task: Task, receipt: PublishReceipt, *, remote_id: str, worker: str) -> str:
+def _record_success(
+    task: Task, receipt: PublishReceipt, *, remote_id: str, worker: str, seen: tuple | None = None
+) -> str:
     """The channel published: the receipt says so, the task succeeded, the video
     is published. What the channel did is recorded even if the task was
-    cancelled meanwhile: it is out there. Returns "published"."""
+    cancelled meanwhile: it is out there. Returns "published".
+
+    `seen`: `_STATE`'s row the checks confirmed right before the call, when
+    there was one (see `_retract_if_rejected`)."""
     now = timezone.now()
     with transaction.atomic():
         (task,) = locks.lock_tasks([task.pk])
@@ -441,7 +453,7 @@ def _record_success(task: Task, receipt: PublishReceipt, *, remote_id: str, work
     log.info("Published video %s to %s as %s", task.video_id, receipt.channel, remote_id)
     if receipt.status == PublishStatus.PUBLISHED:
         _mark_video_published(task.video_id, now)
-        _retract_if_rejected(receipt)
+        _retract_if_rejected(receipt, task_id=task.pk, seen=seen)
     return "published"
 
 
@@ -485,8 +497,16 @@ def _mark_video_published(video_id, at) -> None:
     log.warning("Video %s kept changing; its published state was not recorded.", video_id)
 
 
-def _retract_if_rejected(receipt: PublishReceipt) -> None:
-    """A rejection that landed while the channel was publishing: take it down again."""
+def _retract_if_rejected(receipt: PublishReceipt, *, task_id, seen: tuple | None) -> None:
+    """A rejection that landed while the channel was publishing: take it down again.
+
+    With `seen`, the checks found the video cleared right before the call on
+    that row: when what the clearance reads is the same now (one query),
+    it is still cleared, and `clearance_problem` is not asked again."""
+    if seen is not None:
+        now = _state(task_id=task_id, channel=receipt.channel)
+        if now is not None and now[_CLEARANCE_COLUMNS] == seen[_CLEARANCE_COLUMNS]:
+            return
     if clearance.clearance_problem(receipt.video_id) is None:
         return
     try:

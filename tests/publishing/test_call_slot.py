@@ -33,8 +33,9 @@ class Slot:
     task takes it (its checks done, its call not yet made) and notes the
     queries run while it is held."""
 
-    def __init__(self, change=lambda: None):
+    def __init__(self, change=lambda: None, *, after_call=lambda: None):
         self.change = change
+        self.after_call = after_call  # as the call ends, before its outcome is recorded
         self.taken = False
         self.queries: list[str] = []
 
@@ -45,6 +46,7 @@ class Slot:
         with CaptureQueriesContext(connection) as captured:
             yield
         self.queries = [query["sql"] for query in captured.captured_queries]
+        self.after_call()
 
 
 def publish(receipt: PublishReceipt, slot: Slot) -> str:
@@ -157,3 +159,42 @@ def test_s3_answers_older_than_their_bound_are_asked_again_in_the_slot(
 
     assert sent(channel_root) == []
     assert "the render file was replaced in S3" in reload(receipt).error
+
+
+def clearance_reads(queries) -> int:
+    """How many times `clearance_problem` read the video's reports."""
+    return sum(sql.startswith('SELECT "safety_reports"."requires_human_review"') for sql in queries)
+
+
+def test_after_a_call_one_query_confirms_the_clearance_the_checks_saw(
+    publisher, ready_video, channel_root
+):
+    (receipt,) = approve(ready_video(), publisher)
+
+    with CaptureQueriesContext(connection) as captured:
+        assert publish(receipt, Slot()) == "published"
+
+    # The check before the slot asked the clearance; recording the success
+    # found what it reads unchanged (the state query) and did not ask again.
+    assert clearance_reads(q["sql"] for q in captured.captured_queries) == 1
+    assert reload(receipt).status == PublishStatus.PUBLISHED
+
+
+@pytest.mark.parametrize(
+    "change, retracted",
+    [(reject_by_sql, True), (replace_the_thumbnail, True), (edit_the_title, False)],
+)
+def test_a_change_landing_during_the_call_is_judged_by_the_clearance_itself(
+    publisher, ready_video, channel_root, change, retracted
+):
+    video = ready_video()
+    (receipt,) = approve(video, publisher)
+
+    assert publish(receipt, Slot(after_call=lambda: change(video))) == "published"
+
+    receipt = reload(receipt)
+    if retracted:
+        assert receipt.status == PublishStatus.RETRACTED
+        assert "rejected while it was published" in receipt.error
+    else:  # a title is not what the clearance is about
+        assert receipt.status == PublishStatus.PUBLISHED
