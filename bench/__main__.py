@@ -42,6 +42,7 @@ def arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--publish-concurrency", type=int, default=8, help="of each worker")
     parser.add_argument("--publish-wakeups", type=int, default=30, help="tasks falling due")
     parser.add_argument("--publish-workers", default="1,2,4")
+    parser.add_argument("--publish-rounds", type=int, default=3, help="on the local channel")
     parser.add_argument("--replica-clients", type=int, default=8, help="concurrent list clients")
     parser.add_argument("--replica-seconds", type=float, default=20, help="per read mode")
     parser.add_argument("--only", default=",".join(STEPS), help=f"some of {', '.join(STEPS)}")

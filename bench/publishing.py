@@ -387,11 +387,13 @@ def measure(run, env: dict, args, say, log_dir: Path) -> None:
     }
     counts = [int(k) for k in args.publish_workers.split(",") if k.strip()]
     run.worker_size = f"database {data.database}, holding only the bench's own videos"
-    plans = [(CHANNEL, args.publish_tasks), (SLOW, args.publish_slow_tasks)]
+    # The local channel is bound by this machine's CPU, whose speed drifts from
+    # minute to minute: its counts of workers take turns, round after round.
+    plans = [(CHANNEL, args.publish_tasks, args.publish_rounds), (SLOW, args.publish_slow_tasks, 1)]
     server = channel_server()
     with datasets.connect(data) as connection:
-        for channel, tasks in plans:
-            for workers in counts:
+        for channel, tasks, rounds in plans:
+            for round_, workers in ((r, k) for r in range(1, rounds + 1) for k in counts):
                 made = _prepare(data, env, tasks, channel)
                 if made["foreign_due"]:
                     run.notes.append(
@@ -408,7 +410,7 @@ def measure(run, env: dict, args, say, log_dir: Path) -> None:
                 result = report.WorkerResult(
                     workers, made["tasks"], found["seconds"], found["outcomes"], channel,
                     concurrency, server.most_in_flight if channel == SLOW else None,
-                    found["steady_per_second"],
+                    found["steady_per_second"], round_,
                 )  # fmt: skip
                 say(f"{channel} channel: {workers} worker(s): {result.per_second:.1f} tasks/s")
                 run.workers.append(result)

@@ -161,6 +161,7 @@ class WorkerResult:
     concurrency: int = 1  # PUBLISH_CONCURRENCY of each worker
     most_in_flight: int | None = None  # at once at the channel, as it counted them
     steady_per_second: float | None = None  # after the first wave (bench/publishing.py)
+    round: int = 1  # the counts of workers are measured in turn, round after round
 
     @property
     def per_second(self) -> float:
@@ -333,8 +334,10 @@ def _worker_section(run: Run) -> list[str]:
     out = []
     for channel, concurrency in dict.fromkeys((w.channel, w.concurrency) for w in run.workers):
         results = [w for w in run.workers if (w.channel, w.concurrency) == (channel, concurrency)]
+        rounds = max(w.round for w in results)
         rows = [
             [
+                *([str(w.round)] if rounds > 1 else []),
                 str(w.workers),
                 str(w.tasks),
                 f"{w.seconds:.2f}",
@@ -348,8 +351,9 @@ def _worker_section(run: Run) -> list[str]:
         heading = f"## Publish workers ({run.worker_size}, {channel} channel"
         out += ["", f"{heading}, concurrency {concurrency})", ""]
         columns = ["workers", "tasks", "seconds", "tasks/s", "steady tasks/s", "most at once"]
+        columns = (["round"] if rounds > 1 else []) + columns
         out += _table([*columns, "receipts"], rows)
-        out += ["", CHANNELS.get(channel, ""), _slow_verdict(results)]
+        out += ["", CHANNELS.get(channel, ""), _slow_verdict(results), _growth(results)]
     if out:
         out += [
             "",
@@ -368,6 +372,22 @@ CHANNELS = {
     "after 1 s: a worker at concurrency 8 publishes at most 8 a second, less the time "
     "from its first claim to its first call and from its last call to its last record.",
 }
+
+
+def _growth(results: list[WorkerResult]) -> str | None:
+    """Each count of workers' median tasks/s over the rounds, and whether
+    every count above one worker beats one worker."""
+    counts = sorted({w.workers for w in results})
+    if len(counts) < 2 or 1 not in counts:
+        return None
+    rounds = max(w.round for w in results)
+    median = {k: statistics.median(w.per_second for w in results if w.workers == k) for k in counts}
+    ok = all(median[k] > median[1] for k in counts if k > 1)
+    rates = ", ".join(f"{k}: {median[k]:.1f}" for k in counts)
+    of = f"the median of {rounds} rounds" if rounds > 1 else "one round"
+    return f"Tasks/s by workers ({of}): {rates}. " + str(
+        Verdict("more workers publish more than one", ok, rates)
+    )
 
 
 def _slow_verdict(results: list[WorkerResult]) -> str | None:

@@ -155,3 +155,26 @@ def test_each_size_details_what_its_own_dataset_was_measured_on():
     assert [line.rsplit("|", 2)[-2].strip() for line in text.splitlines()
             if line.startswith("| Videos: search title (few) | ")][-2:] == [
         "“cape”, 13 videos", "“bamboozle”, 762 videos"]  # fmt: skip
+
+
+def test_rounds_of_the_local_channel_are_listed_and_judged_by_their_medians():
+    run = Run(sizes={"S": 10_000}, requests=5)
+    run.worker_size = "publish"
+    seconds = {(1, 1): 10.0, (1, 2): 8.0, (2, 1): 30.0, (2, 2): 7.0, (3, 1): 12.0, (3, 2): 6.0}
+    run.workers = [
+        report.WorkerResult(k, 300, s, {"published": 300}, "local", 8, round=r)
+        for (r, k), s in seconds.items()
+    ]
+
+    text = report.render(run)
+
+    assert "| round | workers | tasks |" in text
+    assert "| 2 | 1 | 300 | 30.00 | 10.0 | — | — | published 300 |" in text
+    # Medians: one worker 300/12 = 25.0 (30.0, 10.0, 25.0); two 300/7 = 42.9.
+    assert "Tasks/s by workers (the median of 3 rounds): 1: 25.0, 2: 42.9." in text
+    assert "✓ more workers publish more than one" in text
+
+    for w in run.workers:
+        if w.workers == 2:
+            w.seconds = 60.0
+    assert "✗ more workers publish more than one (1: 25.0, 2: 5.0)" in report.render(run)

@@ -65,7 +65,6 @@ def test_staff_see_every_stock_list(admin_user):
         assert response.status_code == 200, page
 
 
-
 SHOW_URLCONF = (
     "from django.conf import settings; import sys; "
     "print(settings.ROOT_URLCONF, 'bench' in sys.modules)"
