@@ -9,12 +9,16 @@ their own changes at once. Forms, review pages, the approve page, claims and
 decisions are not listed: their checks must read what is committed now.
 """
 
+import logging
 import time
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 
 from core import replicas
+from core.unavailable import database_unreachable
+
+log = logging.getLogger(__name__)
 
 # Lists, the gallery, the timeline, history and dashboards: what they show a
 # few seconds late is still true enough to act on, and every action they
@@ -80,7 +84,12 @@ def keep_on_primary(response) -> None:
 
 class ReplicaReadsMiddleware:
     """Opens the replica scope for the listed pages (after URL resolution, so
-    by name), and keeps a person who wrote on the primary for a while."""
+    by name), and keeps a person who wrote on the primary for a while.
+
+    A replica that goes away (or cancels a query) while it answers a page
+    does not cost the person the page: it is set aside, and the page is made
+    again on the primary, once. These pages only read, so making one twice
+    changes nothing."""
 
     def __init__(self, get_response):
         if not replicas.configured():
@@ -90,6 +99,26 @@ class ReplicaReadsMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if may_read_replica(request):
             request.replica_reads = replicas.allow_replica_reads()
+            request.replica_view = (view_func, view_args, view_kwargs)
+
+    def process_exception(self, request, exception):
+        """The view or its rendering raised: if the replica failed, the page anew on the primary."""
+        view = getattr(request, "replica_view", None)
+        if view is None or not database_unreachable(exception):
+            return None
+        if not replicas.failed_in_this_request():
+            return None  # the primary's: the 503 page says so
+        del request.replica_view  # once
+        log.warning(
+            "The replica failed during %s; reading the primary: %s", request.path, exception
+        )
+        replicas.set_aside()
+        view_func, view_args, view_kwargs = view
+        response = view_func(request, *view_args, **view_kwargs)
+        if callable(getattr(response, "render", None)):
+            # Raised while rendering, Django would not render what this returns.
+            response = response.render()
+        return response
 
     def __call__(self, request):
         try:

@@ -9,7 +9,8 @@ stays on the primary. The scope opens only while the replica answers and
 lags less than `DATABASE_REPLICA_MAX_LAG_SECONDS`, asked at most once per
 `LAG_CHECK_SECONDS` per process (`UNREACHABLE_RECHECK_SECONDS` once it did
 not answer), so a replica that is down or behind costs a page nothing but
-its primary reads.
+its primary reads. One that fails in the middle of a page is set aside
+(`set_aside`), and the page is read again from the primary.
 """
 
 import contextvars
@@ -63,6 +64,25 @@ def allow_replica_reads() -> contextvars.Token:
 
 def end_replica_reads(token: contextvars.Token) -> None:
     _allowed.reset(token)
+
+
+def failed_in_this_request() -> bool:
+    """Whether a query on the replica raised since this request began (Django
+    notes it on the connection, and forgets it as the next request starts)."""
+    return configured() and connections[REPLICA].errors_occurred
+
+
+def set_aside() -> None:
+    """The replica failed mid-request: the rest of this scope reads the
+    primary, its connection is dropped, and the next request asks about its
+    health afresh (a replica that is down is then left alone for a while)."""
+    _allowed.set(False)
+    try:
+        connections[REPLICA].close()
+    except DatabaseError:
+        pass
+    _Health.healthy = False
+    _Health.next_check = time.monotonic()
 
 
 def reads_allowed() -> bool:

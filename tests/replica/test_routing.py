@@ -10,6 +10,7 @@ says why); each server here reads through the replica with its own settings.
 import json
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
@@ -211,3 +212,63 @@ def test_an_unreachable_replica_is_not_read(replicated, world):
     pipeline_writes(replicated, world, mark)
     videos = text_of(page_text(browser, f"/admin/videos/video/?q={mark}"))
     assert f"Inserted while replay paused {mark}" in videos
+
+
+def test_a_replica_that_fails_mid_page_costs_the_page_nothing(replicated, world):
+    """The replica's connection dies while a page reads from it: the page is
+    read again from the primary, not answered with the 503 page.
+
+    To fail it mid-page, the page's query is made to wait on the replica: a
+    transaction on the primary holds an ACCESS EXCLUSIVE lock on videos, which
+    the replica replays, so its readers of videos queue behind it. The waiting
+    reader is terminated on the replica; the page then waits on the primary,
+    behind the same lock, until the transaction ends."""
+    browser = signed_in(replicated.serve(**PATIENT))
+    forget_own_writes(browser)
+    mark = uuid.uuid4().hex[:8]
+    title = f"Read again on the primary {mark}"
+    replicated.primary(
+        "INSERT INTO videos (persona_id, title, status) VALUES (%s, %s, 'draft')",
+        world["persona"],
+        title,
+    )
+    replicated.caught_up()
+    page = f"/admin/videos/video/?q={mark}"
+    assert title in text_of(page_text(browser, page))
+
+    def waiting_on_videos(query) -> list:
+        sql = (
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
+        return [pid for (pid,) in query(sql)]
+
+    with psycopg.connect(replicated.primary_url) as locker, ThreadPoolExecutor(1) as pool:
+        locker.execute("LOCK TABLE videos IN ACCESS EXCLUSIVE MODE")
+        replicated.caught_up()
+        answer = pool.submit(browser.get, page)
+        until(
+            lambda: waiting_on_videos(replicated.replica),
+            timeout=30,
+            what="the page's query to wait on the replica",
+        )
+        for pid in waiting_on_videos(replicated.replica):
+            replicated.replica("SELECT pg_terminate_backend(%s)", pid)
+        until(
+            lambda: waiting_on_videos(replicated.primary) or answer.done(),
+            timeout=30,
+            what="the page to be read again, on the primary",
+        )
+        assert not answer.done(), f"answered {answer.result()[0]} instead of reading the primary"
+        locker.rollback()
+        status, _, body = answer.result(timeout=60)
+
+    assert status == 200, text_of(body)[:500]
+    assert title in text_of(body)
+    # The replica is asked about afresh, and read again.
+    mark = uuid.uuid4().hex[:8]
+    with replicated.replay_paused():
+        pipeline_writes(replicated, world, mark)
+        assert f"Inserted while replay paused {mark}" not in text_of(
+            page_text(browser, f"/admin/videos/video/?q={mark}")
+        )
