@@ -322,8 +322,9 @@ def _snapshot():
 # the channel's published receipts of the video. Equal rows, equal answers:
 # it mirrors what `_not_publishable` (with `safety.clearance.clearance_problem`),
 # `changes.content_changes` and `_manifest` read, so a check that comes to
-# read more must add it here. Rows are compared as text (`ROW(...)::text`
-# tells NULL from empty), digested per table.
+# read more must add it here (tests/publishing/test_call_slot.py checks the
+# tables). Rows are compared as text (`ROW(...)::text` tells NULL from
+# empty), digested per table.
 _STATE = """
 SELECT t.status, t.leased_by, t.state_version, t.video_id, md5(t.payload::text),
        v.status, v.state_version, v.title, v.persona_id, p.name,

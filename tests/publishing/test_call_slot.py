@@ -5,6 +5,7 @@ check runs again there. So a change that lands while a task waits for its
 slot never reaches a channel, and a slot holds one query and the call."""
 
 import contextlib
+import re
 
 import pytest
 from django.core.files.base import ContentFile
@@ -198,3 +199,24 @@ def test_a_change_landing_during_the_call_is_judged_by_the_clearance_itself(
         assert "rejected while it was published" in receipt.error
     else:  # a title is not what the clearance is about
         assert receipt.status == PublishStatus.PUBLISHED
+
+
+def tables(sql: str) -> set[str]:
+    return set(re.findall(r'\b(?:FROM|JOIN)\s+"?([a-z_]+)"?', sql, flags=re.IGNORECASE))
+
+
+def test_the_slots_one_query_reads_every_table_the_checks_read(publisher, ready_video):
+    """`_STATE` stands for the whole check in the slot: a check that comes to
+    read another table must add it there, or a change to it would go unseen."""
+    (receipt,) = approve(ready_video(), publisher)
+    (task,) = delivery.claim_due(worker="w", limit=1)
+
+    with CaptureQueriesContext(connection) as captured:
+        checked = delivery._check(task_id=task.pk, receipt=reload(receipt), worker="w")
+
+    assert isinstance(checked, delivery.Ready)
+    read = set().union(*(tables(q["sql"]) for q in captured.captured_queries))
+    assert {"tasks", "videos", "safety_reports", "artifacts"} <= read
+    # The approving moderator's user row: only their name, in a problem's wording.
+    read.discard("auth_user")
+    assert read <= tables(delivery._STATE), read - tables(delivery._STATE)
