@@ -2,13 +2,16 @@
 
 Read from the rollup (`CalibrationCount`, kept by a trigger on final decisions):
 per category and overall, final decisions counted by score bin of 0.01 and
-verdict. From it: the share rejected per score range (a reliability diagram),
-for each possible bulk-approve limit what it would have let through that a
-human rejected, whether SAFETY_BULK_APPROVE_MAX_SCORE is safe, and which
-categories' scores not to trust (TRUST_RULE).
+verdict. A lead's QA verdict that reverses a decision moves its count to the
+lead's verdict (a second trigger, safety/migrations/0013): what humans finally
+decided is what the score is judged against. From it: the share rejected per
+score range (a reliability diagram), for each possible bulk-approve limit what
+it would have let through that a human rejected, whether
+SAFETY_BULK_APPROVE_MAX_SCORE is safe, and which categories' scores not to
+trust (TRUST_RULE).
 
-`score_bin` and `report_categories` define the rollup; the trigger is their
-SQL twin (safety/migrations/0009_calibration.py), and `count_from_scratch`
+`score_bin` and `report_categories` define the rollup; the triggers are their
+SQL twin (safety/migrations/0009_calibration.py, 0013), and `count_from_scratch`
 computes the same counts from the log directly, for tests and checks.
 """
 
@@ -21,7 +24,7 @@ from django.conf import settings
 
 from safety.calibration_models import OVERALL, CalibrationCount
 from safety.issues import parse_issues
-from safety.models import ActionKind, ReviewAction
+from safety.models import ActionKind, QAAction, QAStage, ReviewAction
 
 BINS = 100  # score bins of 0.01; bin k holds (k-1)/100 < score <= k/100
 NO_SCORE = -1
@@ -91,9 +94,12 @@ def count_from_scratch() -> Cells:
     final decision: for tests and checks, never a page)."""
     cells = Counter()
     decisions = ReviewAction.objects.filter(kind__in=VERDICTS).values_list(
-        "kind", "score_seen", "report__issues"
+        "pk", "kind", "score_seen", "report__issues"
     )
-    for kind, score, issues in decisions.iterator(chunk_size=2000):
+    leads = QAAction.objects.filter(stage=QAStage.LEAD, kind__in=QAAction.VERDICTS)
+    final = dict(leads.values_list("sample__first_decision_id", "kind"))
+    for pk, kind, score, issues in decisions.iterator(chunk_size=2000):
+        kind = final.get(pk, kind)  # a lead's QA verdict stands
         bin_ = score_bin(score)
         for category in {OVERALL, *report_categories(issues)}:
             cells[(category, bin_, kind)] += 1

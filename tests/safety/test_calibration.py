@@ -14,8 +14,8 @@ from decimal import Decimal
 import pytest
 from django.db import close_old_connections, connection
 
-from contentops.roles import MODERATORS
-from safety import calibration, services
+from contentops.roles import LEADS, MODERATORS
+from safety import calibration, qa, services
 from safety.calibration import (
     NO_ISSUES,
     NO_SCORE,
@@ -27,10 +27,11 @@ from safety.calibration import (
     score_bin,
 )
 from safety.calibration_models import OVERALL, CalibrationCount
-from safety.models import ActionKind, SafetyReport
+from safety.models import ActionKind, QASample, SafetyReport
 from tests.factories import PendingReportFactory, UserFactory
 
 migration = importlib.import_module("safety.migrations.0009_calibration")
+reversals = importlib.import_module("safety.migrations.0013_calibration_qa_reversals")
 
 EDGE_SCORES = [
     0.0,
@@ -323,3 +324,59 @@ def test_the_rollup_equals_a_computation_from_the_log_after_concurrent_decisions
     run_threads([work(m, a, b) for m, (a, b) in zip(moderators, pairs, strict=True)])
     assert rollup_cells() == count_from_scratch()
     assert scopes(rollup_cells())[OVERALL].total == calibration.Tally(12, 6)
+
+
+# A lead's QA verdict
+
+
+def qa_verdict(sample, who, kind, *, lead=False):
+    reason, note = ("violence", "looked again") if kind == "reject" else ("no_violation", "")
+    verdict = qa.resolve if lead else qa.review
+    person = {"lead": who} if lead else {"reviewer": who}
+    verdict(sample_id=sample.pk, kind=kind, reason_code=reason, note=note, **person)
+
+
+@pytest.fixture
+def reversed_in_qa(moderator_user, settings):
+    """Two approvals at 0.12 drawn for QA and disputed: a lead rejects one
+    (a reversal) and upholds the other."""
+    settings.SAFETY_QA_SAMPLE_RATE = 1.0
+    second = UserFactory(username="second-look", groups=[MODERATORS])
+    lead = UserFactory(username="the-lead", groups=[LEADS])
+    samples = []
+    for _ in range(2):
+        action = decide(report(0.12, [{"category": "violence"}]), moderator_user, "approve")
+        samples.append(QASample.objects.get(first_decision=action))
+        qa_verdict(samples[-1], second, "reject")
+    before = rollup_cells()
+    qa_verdict(samples[0], lead, "reject", lead=True)
+    qa_verdict(samples[1], lead, "approve", lead=True)
+    return before
+
+
+@pytest.mark.django_db
+def test_a_decision_a_lead_reverses_in_qa_counts_under_the_leads_verdict(reversed_in_qa):
+    twelve = score_bin(0.12)
+    assert reversed_in_qa[(OVERALL, twelve, "approve")] == 2
+    cells = rollup_cells()
+    for category in (OVERALL, "violence"):
+        assert cells[(category, twelve, "approve")] == 1  # upheld
+        assert cells[(category, twelve, "reject")] == 1  # reversed
+    assert cells == count_from_scratch()
+    overall = scopes(cells)[OVERALL]
+    assert overall.total == calibration.Tally(2, 1)
+    assert overall.between(0, twelve).rejected == 1, "the bulk limit's table sees the rejection"
+
+
+@pytest.mark.django_db
+def test_the_migrations_reversals_backfill_equals_a_computation_and_undoes(reversed_in_qa):
+    after = rollup_cells()
+    with connection.cursor() as cursor:
+        cursor.execute(reversals.moves_sql(-1))
+        undone = rollup_cells()
+        CalibrationCount.objects.all().delete()
+        cursor.execute(migration.BACKFILL_SQL)
+        cursor.execute(reversals.moves_sql(1))
+
+    assert {cell: n for cell, n in undone.items() if n} == reversed_in_qa
+    assert rollup_cells() == after == count_from_scratch()
