@@ -380,3 +380,40 @@ def test_the_migrations_reversals_backfill_equals_a_computation_and_undoes(rever
 
     assert {cell: n for cell, n in undone.items() if n} == reversed_in_qa
     assert rollup_cells() == after == count_from_scratch()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rollup_equals_a_computation_after_reversals_amid_concurrent_decisions(roles, settings):
+    settings.SAFETY_QA_SAMPLE_RATE = 1.0
+    moderators = [UserFactory(username=f"mod{n}", groups=[MODERATORS]) for n in range(4)]
+    leads = [UserFactory(username=f"lead{n}", groups=[LEADS]) for n in range(3)]
+    violence = [{"category": "violence"}]
+    disputed = []
+    for _ in range(6):
+        action = decide(report(0.2, violence), moderators[0], "approve")
+        disputed.append(QASample.objects.get(first_decision=action))
+        qa_verdict(disputed[-1], moderators[1], "reject")
+    # New decisions in the same bin and category, made while the leads settle.
+    fresh = [report(0.2, violence) for _ in range(6)]
+
+    def settle(lead, samples):
+        def target():
+            for sample in samples:
+                qa_verdict(sample, lead, "reject", lead=True)
+
+        return target
+
+    def decide_all(moderator, reports):
+        def target():
+            for n, made in enumerate(reports):
+                decide(made, moderator, "reject" if n % 2 else "approve")
+
+        return target
+
+    run_threads(
+        [settle(lead, disputed[n::3]) for n, lead in enumerate(leads)]
+        + [decide_all(moderators[2], fresh[:3]), decide_all(moderators[3], fresh[3:])]
+    )
+    assert rollup_cells() == count_from_scratch()
+    # The 6 disputed approvals are rejections now, and 2 of the 6 new decisions.
+    assert scopes(rollup_cells())[OVERALL].total == calibration.Tally(12, 8)
