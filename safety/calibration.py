@@ -3,18 +3,20 @@
 Read from the rollup (`CalibrationCount`, kept by a trigger on final decisions):
 per category and overall, final decisions counted by score bin of 0.01 and
 verdict. A lead's QA verdict that reverses a decision moves its count to the
-lead's verdict (a second trigger, safety/migrations/0013): what humans finally
-decided is what the score is judged against. From it: the share rejected per
+lead's verdict, and a report the pipeline cleared counts once QA settles it (a
+second trigger, safety/migrations/0013 and 0014): what humans finally decided
+is what the score is judged against. From it: the share rejected per
 score range (a reliability diagram), for each possible bulk-approve limit what
 it would have let through that a human rejected, whether
 SAFETY_BULK_APPROVE_MAX_SCORE is safe, and which categories' scores not to
 trust (TRUST_RULE).
 
 `score_bin` and `report_categories` define the rollup; the triggers are their
-SQL twin (safety/migrations/0009_calibration.py, 0013), and `count_from_scratch`
+SQL twin (safety/migrations/0009_calibration.py, 0014), and `count_from_scratch`
 computes the same counts from the log directly, for tests and checks.
 """
 
+import itertools
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -98,8 +100,21 @@ def count_from_scratch() -> Cells:
     )
     leads = QAAction.objects.filter(stage=QAStage.LEAD, kind__in=QAAction.VERDICTS)
     final = dict(leads.values_list("sample__first_decision_id", "kind"))
-    for pk, kind, score, issues in decisions.iterator(chunk_size=2000):
-        kind = final.get(pk, kind)  # a lead's QA verdict stands
+    decided = (
+        (final.get(pk, kind), score, issues)  # a lead's QA verdict stands
+        for pk, kind, score, issues in decisions.iterator(chunk_size=2000)
+    )
+    # Reports the pipeline cleared count once QA settled them: under the
+    # second review's verdict when it agreed with the pipeline, else the lead's.
+    settled = QAAction.objects.filter(
+        sample__first_decision__isnull=True, kind__in=QAAction.VERDICTS
+    ).select_related("sample__report")
+    cleared = (
+        (action.kind, action.sample.report.score, action.sample.report.issues)
+        for action in settled.iterator(chunk_size=2000)
+        if action.stage == QAStage.LEAD or action.verdict == action.sample.first_verdict
+    )
+    for kind, score, issues in itertools.chain(decided, cleared):
         bin_ = score_bin(score)
         for category in {OVERALL, *report_categories(issues)}:
             cells[(category, bin_, kind)] += 1

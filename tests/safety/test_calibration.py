@@ -28,10 +28,13 @@ from safety.calibration import (
 )
 from safety.calibration_models import OVERALL, CalibrationCount
 from safety.models import ActionKind, QASample, SafetyReport
-from tests.factories import PendingReportFactory, UserFactory
+from tests.factories import PendingReportFactory, SafetyReportFactory, UserFactory
 
 migration = importlib.import_module("safety.migrations.0009_calibration")
 reversals = importlib.import_module("safety.migrations.0013_calibration_qa_reversals")
+pipeline_verdicts = importlib.import_module(
+    "safety.migrations.0014_calibration_qa_pipeline_verdicts"
+)
 
 EDGE_SCORES = [
     0.0,
@@ -366,6 +369,50 @@ def test_a_decision_a_lead_reverses_in_qa_counts_under_the_leads_verdict(reverse
     overall = scopes(cells)[OVERALL]
     assert overall.total == calibration.Tally(2, 1)
     assert overall.between(0, twelve).rejected == 1, "the bulk limit's table sees the rejection"
+
+
+@pytest.fixture
+def cleared_in_qa(roles):
+    """Three reports the pipeline cleared, drawn for QA: one agreed with, one
+    a lead rejects after a dispute, one still disputed."""
+    second = UserFactory(username="second-look", groups=[MODERATORS])
+    lead = UserFactory(username="the-lead", groups=[LEADS])
+    samples = []
+    for score in (0.05, 0.05, 0.4):
+        cleared = SafetyReportFactory(
+            requires_human_review=False, score=score, issues=[{"category": "spam"}]
+        )
+        samples.append(
+            QASample.objects.create(report=cleared, source="pipeline", first_verdict="approved")
+        )
+    qa_verdict(samples[0], second, "approve")
+    qa_verdict(samples[1], second, "reject")
+    qa_verdict(samples[1], lead, "reject", lead=True)
+    qa_verdict(samples[2], second, "reject")
+
+
+@pytest.mark.django_db
+def test_a_report_the_pipeline_cleared_counts_once_qa_settles_it(cleared_in_qa):
+    low = score_bin(0.05)
+    cells = rollup_cells()
+    for category in (OVERALL, "spam"):
+        assert cells[(category, low, "approve")] == 1  # the second review agreed
+        assert cells[(category, low, "reject")] == 1  # the lead's verdict
+    assert not any(bin_ == score_bin(0.4) for _, bin_, _ in cells), "still disputed"
+    assert cells == count_from_scratch()
+
+
+@pytest.mark.django_db
+def test_the_migrations_pipeline_backfill_equals_a_computation_and_undoes(cleared_in_qa):
+    after = rollup_cells()
+    with connection.cursor() as cursor:
+        cursor.execute(pipeline_verdicts.counts_sql(-1))
+        assert not {cell: n for cell, n in rollup_cells().items() if n}
+        CalibrationCount.objects.all().delete()
+        cursor.execute(migration.BACKFILL_SQL)
+        cursor.execute(reversals.moves_sql(1))
+        cursor.execute(pipeline_verdicts.counts_sql(1))
+    assert rollup_cells() == after == count_from_scratch()
 
 
 @pytest.mark.django_db
