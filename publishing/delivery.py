@@ -328,6 +328,7 @@ def _snapshot():
 _STATE = """
 SELECT t.status, t.leased_by, t.state_version, t.video_id, md5(t.payload::text),
        v.status, v.state_version, v.title, v.persona_id, p.name,
+       -- From here to the published receipts: what the clearance reads (_CLEARANCE_COLUMNS).
        (SELECT md5(string_agg(ROW(r.report_id, r.requires_human_review, r.review_status,
                                   r.created_at)::text, ',' ORDER BY r.report_id))
           FROM safety_reports r JOIN tasks rt ON rt.task_id = r.task_id
@@ -341,6 +342,7 @@ SELECT t.status, t.leased_by, t.state_version, t.video_id, md5(t.payload::text),
           FROM artifacts f WHERE f.video_id = t.video_id),
        (SELECT md5(string_agg(ROW(c.id, c.operation, c.changed_at)::text, ',' ORDER BY c.id))
           FROM safety_artifact_changes c WHERE c.video_id = t.video_id),
+       -- The end of what the clearance reads.
        (SELECT array_agg(o.publish_id ORDER BY o.publish_id) FROM publish_receipts o
          WHERE o.video_id = t.video_id AND o.channel = %s AND o.status = 'published')
   FROM tasks t
@@ -351,7 +353,9 @@ SELECT t.status, t.leased_by, t.state_version, t.video_id, md5(t.payload::text),
 
 
 # `_STATE`'s columns that `clearance.clearance_problem` reads (without S3's
-# ETags): the video's reports, moderators' approvals, files and their outbox.
+# ETags): the video's reports, moderators' approvals, files and their outbox,
+# marked in the query (tests/publishing/test_call_slot.py rejects the video
+# and replaces a file during a call: both must be seen).
 _CLEARANCE_COLUMNS = slice(10, 14)
 
 
