@@ -17,10 +17,13 @@ class ContentopsConfig(AppConfig):
     def ready(self):
         import sys
 
+        from django.apps import apps
         from django.db.backends.signals import connection_created
+        from django.db.models.signals import post_migrate
 
         from contentops.retention import prune_history_step
         from contentops.timeline import add_timeline_page
+        from contentops.trigger_owner import run_as_owner
         from core.db import register_clamping_loaders
         from publishing.worker import add_sweep_step
 
@@ -36,3 +39,9 @@ class ContentopsConfig(AppConfig):
         add_timeline_page()
         # Old history goes a batch per table per sweep (HISTORY_RETENTION_DAYS).
         add_sweep_step(prune_history_step)
+        # A pipeline role with grants on its own tables alone can still write
+        # them: our triggers there run as their owner, set after every migrate
+        # (post_migrate is sent once per app with models; this package has none).
+        post_migrate.connect(
+            run_as_owner, sender=apps.get_app_config("videos"), dispatch_uid="run_as_owner"
+        )
