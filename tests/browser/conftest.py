@@ -30,6 +30,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
+# How long a step may wait for the page: actions (the context's default) and
+# `expect` assertions alike. Playwright's own 5 s for `expect` was too short
+# for an image from S3 while CI's two cores ran the rest of the suite.
+WAIT_MS = 10_000
+expect.set_options(timeout=WAIT_MS)
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
@@ -79,7 +84,7 @@ def new_context(browser, live_server, transactional_db, roles):
 
     def make(**options) -> BrowserContext:
         context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, **options)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(WAIT_MS)
         contexts.append(context)
         return context
 
