@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Count, F, Min, QuerySet
 from django.utils import timezone
 
@@ -122,8 +122,9 @@ def open_issue_categories(limit: int = 50) -> list[str]:
     """The issue categories that occur in open reports, for the category filter:
     read from the data, so a new category from the pipeline shows up by itself.
     Only text categories are offered: a filter matches text (the review page
-    shows the others, marked)."""
-    with connection.cursor() as cursor:
+    shows the others, marked). Read where the ORM would read the reports: on a
+    page that reads the replica, so does this."""
+    with connections[router.db_for_read(SafetyReport)].cursor() as cursor:
         cursor.execute(
             """
             SELECT DISTINCT issue->>'category' AS category

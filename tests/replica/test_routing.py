@@ -177,6 +177,28 @@ def test_claims_and_decisions_work_while_replay_is_paused(replicated, world, rea
         ) == [("reject",)]
 
 
+def test_the_queues_category_filter_reads_the_replica_with_its_page(replicated, world):
+    """The filter's choices are read with plain SQL, not through the ORM: they
+    follow the page to the replica all the same. Each server is a process of
+    its own, so neither has the choices cached."""
+    category = f"replicated{uuid.uuid4().hex[:8]}"
+    queue = "/admin/safety/reviewqueueitem/"
+    with replicated.replay_paused():
+        browser = signed_in(replicated.serve(**PATIENT))
+        forget_own_writes(browser)
+        replicated.primary(
+            "INSERT INTO safety_reports (task_id, score, issues, requires_human_review) "
+            "SELECT task_id, 0.5, %s::jsonb, true FROM safety_reports WHERE report_id = %s",
+            json.dumps([{"category": category}]),
+            world["report"],
+        )
+        assert category not in page_text(browser, queue)
+    replicated.caught_up()
+    browser = signed_in(replicated.serve(**PATIENT))
+    forget_own_writes(browser)
+    assert category in page_text(browser, queue)
+
+
 def test_a_lagging_replica_is_not_read(replicated, world, reader):
     """Past DATABASE_REPLICA_MAX_LAG_SECONDS the pages read the primary, while a
     server that tolerates the lag still shows the replica's older rows."""
