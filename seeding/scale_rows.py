@@ -305,6 +305,15 @@ SELECT receipt_id, video_id, channel, status, remote_id, at, task_id, error
 FROM scale_receipts
 """
 
+# A batch's decisions are counted into the score calibration's shared rows
+# (safety_count_final_decision, a row trigger that fires even in replica
+# mode), each row locking its own keys as the INSERT reaches it. Two batches
+# at once would take those locks in different orders and deadlock; the row
+# locks are held to the batch's commit anyway, so batches take this turn in
+# order instead, and lose no parallelism they had.
+CALIBRATION_TURN = 0x5EED_CA1B
+CALIBRATION_TURN_SQL = f"SELECT pg_advisory_xact_lock({CALIBRATION_TURN})"
+
 LOAD_STEPS = (
     ("plan", PLAN_SQL),
     ("videos", VIDEOS_SQL),
@@ -312,6 +321,7 @@ LOAD_STEPS = (
     ("tasks", TASKS_SQL),
     ("artifacts", ARTIFACTS_SQL),
     ("reports", REPORTS_SQL),
+    ("calibration turn", CALIBRATION_TURN_SQL),
     ("review actions", REVIEW_ACTIONS_SQL),
     ("receipts plan", RECEIPTS_PLAN_SQL),
     ("publish tasks", PUBLISH_TASKS_SQL),
