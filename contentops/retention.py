@@ -26,18 +26,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from personas.models import Persona
-from publishing.models import PublishReceipt
-from safety.models import SafetyReport
-from videos.models import Artifact, Task, Video
+from contentops.pipeline import PIPELINE_MODELS
 
 log = logging.getLogger(__name__)
 
 # The event tables retention prunes, one by one: nothing else is ever pruned.
-EVENT_MODELS = tuple(
-    model.pgh_event_model
-    for model in (Persona, Video, Task, Artifact, SafetyReport, PublishReceipt)
-)
+EVENT_MODELS = tuple(model.pgh_event_model for model in PIPELINE_MODELS)
 CONTEXT_TABLE = "pghistory_context"
 
 

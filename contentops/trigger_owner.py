@@ -16,17 +16,8 @@ both) whenever a migration changes the trigger, so this runs after every
 
 from django.db import connections, router
 
-from personas.models import Persona
-from publishing.models import PublishReceipt
-from safety.models import SafetyReport
-from videos.models import Artifact, Task, Video
-
-PIPELINE_MODELS = (Persona, Video, Task, Artifact, SafetyReport, PublishReceipt)
-
-
-def pipeline_tables() -> list[str]:
-    return [model._meta.db_table for model in PIPELINE_MODELS]
-
+from contentops.pipeline import pipeline_tables
+from videos.models import Video
 
 # The trigger functions on those tables that we own (a function another role
 # made is not ours to change) and that do not yet run as we want.

@@ -37,18 +37,15 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
+from contentops.pipeline import PIPELINE_MODELS
 from insights import rollups
 from insights.models import TaskCounts
-from personas.models import Persona
-from publishing.models import PublishReceipt
-from safety.models import SafetyReport
 from seeding import scale_vocabulary as words
 from seeding.batches import load_in_parallel
 from seeding.scale_history import HistoryLoad, load_history
 from seeding.scale_niches import NICHES
 from seeding.scale_plan import PERSONAS_SQL, PRESENT_SQL
 from seeding.scale_rows import DROP_BATCH_TABLES, LOAD_STEPS
-from videos.models import Artifact, Task, Video
 
 DEFAULT_BATCH_SIZE = 25_000
 # Any constant works; it only has to be the same in every seed_scale process.
@@ -59,9 +56,8 @@ _ADVISORY_LOCK = 0x5EED_5CA1E
 MODERATORS = tuple(f"scale-moderator-{n}" for n in range(1, 7))
 EDITORS = tuple(f"scale-editor-{n}" for n in range(1, 4))
 
-TRACKED_MODELS = (Persona, Video, Task, Artifact, SafetyReport, PublishReceipt)
 # pghistory's insert triggers: `<app>.<Model>:insert_insert`.
-INSERT_EVENT_TRIGGERS = tuple(f"{model._meta.label}:insert_insert" for model in TRACKED_MODELS)
+INSERT_EVENT_TRIGGERS = tuple(f"{model._meta.label}:insert_insert" for model in PIPELINE_MODELS)
 TABLES = (
     "personas",
     "videos",

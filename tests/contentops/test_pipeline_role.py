@@ -10,6 +10,7 @@ import pytest
 from django.db import ProgrammingError, connection, transaction
 
 from contentops import trigger_owner
+from contentops.pipeline import pipeline_tables
 from insights import rollups
 from personas.models import Persona
 from publishing.models import PublishReceipt
@@ -25,8 +26,7 @@ def pipeline_role(db):
     with connection.cursor() as cursor:
         cursor.execute(f'CREATE ROLE "{name}" NOLOGIN')
         cursor.execute(
-            f"GRANT SELECT, INSERT, UPDATE, DELETE ON "
-            f'{", ".join(trigger_owner.pipeline_tables())} TO "{name}"'
+            f'GRANT SELECT, INSERT, UPDATE, DELETE ON {", ".join(pipeline_tables())} TO "{name}"'
         )
     return name
 
@@ -184,7 +184,7 @@ def test_after_migrate_every_trigger_function_on_the_pipeline_tables_runs_as_its
             FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
             WHERE NOT t.tgisinternal AND t.tgrelid = ANY (%s::regclass[])
             """,
-            [trigger_owner.pipeline_tables()],
+            [pipeline_tables()],
         )
         functions = cursor.fetchall()
     assert len(functions) > 20  # history, outboxes, rollups, the wake-up, versions
